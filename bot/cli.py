@@ -1,0 +1,261 @@
+"""Command-line entry points: parse arguments, build the parts, run, print.
+
+Every user mistake (bad feeds.yaml, unreadable database, bad arguments) ends as one clear
+message and a non-zero exit, never a traceback. Source failures are data, not errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from bot import __version__
+from bot.config import Config, load_config
+from bot.delivery import drain_outbox
+from bot.errors import CaleaBotError
+from bot.pipeline import utc_now
+from bot.runtime import (
+    Paths,
+    build_pipeline,
+    build_sinks,
+    close_pipeline,
+    ensure_default_destinations,
+    resolve_paths,
+    source_names,
+)
+from bot.status import build_status
+from bot.store import Store
+from bot.text_reports import render_cycle, render_search, render_status
+
+EXIT_CONFIG = 2
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs full request URLs at INFO; they can carry keys. Scheduler chatter is noise.
+    for noisy in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--feeds, --db and -v on every command."""
+
+    @click.option(
+        "--feeds",
+        "feeds",
+        metavar="PATH",
+        help="feeds.yaml to use [env CALEA_BOT_FEEDS; default ./feeds.yaml]",
+    )
+    @click.option(
+        "--db",
+        "db",
+        metavar="PATH",
+        help="SQLite database [env CALEA_BOT_DB; default ./calea-bot.db]",
+    )
+    @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+    @functools.wraps(fn)
+    def wrapper(*args: Any, feeds: str | None, db: str | None, verbose: int, **kwargs: Any) -> Any:
+        _setup_logging(verbose)
+        return fn(*args, paths=resolve_paths(feeds, db), **kwargs)
+
+    return wrapper
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="calea-bot")
+def cli() -> None:
+    """calea-bot: watch U.S. telecom regulation and alert compliance teams.
+
+    Polls the FCC, the Federal Register, CISA and industry sources listed in feeds.yaml,
+    stores everything in SQLite, classifies items into topics and alerts subscribed channels
+    (the console when no chat platform is configured).
+    """
+
+
+@cli.command()
+@common_options
+def run(paths: Paths) -> None:
+    """Poll every source on its schedule, forever, and deliver alerts.
+
+    Stop with Ctrl-C or SIGTERM: in-flight polls finish, nothing is half-written.
+    """
+    from bot.scheduler import BotScheduler
+
+    config = load_config(paths.feeds)
+    store = Store(paths.db)
+    sinks = build_sinks()
+    ensure_default_destinations(store, sinks, utc_now())
+    recovered = store.outbox.recover_in_flight()
+    _print_startup(config, paths, sinks, recovered)
+    pipeline = build_pipeline(config, store, parallel=True)
+
+    async def main() -> None:
+        scheduler = BotScheduler(pipeline, sinks, delivery_store_factory=lambda: Store(paths.db))
+        try:
+            await scheduler.run()
+        finally:
+            await close_pipeline(pipeline)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
+    click.echo("calea-bot stopped cleanly.", err=True)
+
+
+def _print_startup(config: Config, paths: Paths, sinks: dict, recovered: int) -> None:
+    enabled = [s for s in config.sources if s.enabled]
+    disabled = len(config.sources) - len(enabled)
+    echo = functools.partial(click.echo, err=True)
+    echo(f"calea-bot {__version__}")
+    echo(f"  feeds:  {paths.feeds} — {len(enabled)} sources enabled, {disabled} disabled")
+    for source in enabled:
+        echo(f"          {source.id:<28} every {_duration(source.interval_seconds)}")
+    echo(f"  topics: {', '.join(config.topic_ids())}")
+    echo(f"  matters: {', '.join(m.id for m in config.matters) or 'none'}")
+    echo(f"  sinks:  {', '.join(sinks)}")
+    echo(f"  db:     {paths.db}")
+    if recovered:
+        echo(f"  resuming {recovered} alerts that were being delivered when the bot stopped")
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+@cli.command()
+@click.option("--once", is_flag=True, required=True, help="Run exactly one cycle (required).")
+@click.option("--json", "as_json", is_flag=True, help="Print the cycle report as JSON.")
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only these sources.")
+@common_options
+def poll(paths: Paths, once: bool, as_json: bool, source_ids: tuple[str, ...]) -> None:
+    """Poll every enabled source once, store, and deliver alerts.
+
+    Exits 0 even when sources fail (their failure is data, shown in the summary and in
+    `status`); non-zero only for bad configuration.
+    """
+    config = load_config(paths.feeds)
+    sources = [config.source(s) for s in source_ids] if source_ids else None
+    store = Store(paths.db)
+    try:
+        sinks = build_sinks(sys.stderr if as_json else None)
+        ensure_default_destinations(store, sinks, utc_now())
+        pipeline = build_pipeline(config, store)
+
+        async def cycle():
+            try:
+                return await pipeline.run_cycle(sources)
+            finally:
+                await close_pipeline(pipeline)
+
+        report = asyncio.run(cycle())
+        drain_outbox(store, sinks, now=utc_now(), source_names=source_names(config))
+    finally:
+        store.close()
+    if as_json:
+        _print_json(report.__dict__)
+    else:
+        click.echo(render_cycle(report))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@common_options
+def status(paths: Paths, as_json: bool) -> None:
+    """Source health and each tracked matter's state and timeline."""
+    config = load_config(paths.feeds)
+    store = Store(paths.db)
+    try:
+        report = build_status(config, store, utc_now())
+    finally:
+        store.close()
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        click.echo(render_status(report))
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500))
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@common_options
+def search(paths: Paths, query: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Full-text search over stored items, newest first (e.g. `search CALEA rescind`)."""
+    store = Store(paths.db)
+    try:
+        items = store.queries.search(" ".join(query), limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        _print_json([i.to_json() for i in items])
+    else:
+        click.echo(render_search(items))
+
+
+@cli.group()
+def feeds() -> None:
+    """Inspect the configured sources."""
+
+
+@feeds.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@common_options
+def feeds_check(paths: Paths, as_json: bool) -> None:
+    """Validate feeds.yaml, then probe every enabled source once (nothing is stored)."""
+    from bot.probe import probe_sources, render_probes
+
+    config = load_config(paths.feeds)
+    results = asyncio.run(probe_sources(config))
+    if as_json:
+        _print_json([r.to_json() for r in results])
+    else:
+        click.echo(
+            f"{paths.feeds}: valid — {len(config.sources)} sources, {len(config.topics)} topics"
+        )
+        click.echo(render_probes(results))
+
+
+@cli.command()
+@click.option("--keep", is_flag=True, help="Keep the temporary database and print its path.")
+@common_options
+def demo(paths: Paths, keep: bool) -> None:
+    """The whole pipeline offline: bundled sample feeds served on 127.0.0.1, polled, alerted."""
+    from bot.demo import run_demo
+
+    run_demo(paths.feeds, keep=keep)
+
+
+def main() -> None:
+    """Console-script entry point: turns user-facing errors into one-line messages."""
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except CaleaBotError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)

@@ -1,0 +1,86 @@
+"""Draining the outbox: claim due alerts, hand them to their platform's sink, record outcomes."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.models import DeliveryOutcome
+from bot.sinks.base import Sink
+from bot.store import ClaimedAlert, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DrainReport:
+    """How many alerts one drain sent, deferred or failed."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def _with_names(entry: ClaimedAlert, names: Mapping[str, str]) -> ClaimedAlert:
+    alert = entry.alert
+    alert = dataclasses.replace(
+        alert,
+        source_name=names.get(alert.source_name, alert.source_name),
+        also_in=tuple(names.get(s, s) for s in alert.also_in),
+    )
+    return dataclasses.replace(entry, alert=alert)
+
+
+def drain_outbox(
+    store: Store,
+    sinks: Mapping[str, Sink],
+    *,
+    now: dt.datetime,
+    source_names: Mapping[str, str] | None = None,
+    batch: int = 100,
+) -> DrainReport:
+    """Deliver every due alert for the configured platforms, batch by batch."""
+    report = DrainReport()
+    names = source_names or {}
+    while True:
+        claimed = store.outbox.claim_due(now, platforms=list(sinks), limit=batch)
+        if not claimed:
+            return report
+        outcomes: list[DeliveryOutcome] = []
+        for platform, sink in sinks.items():
+            mine = [_with_names(c, names) for c in claimed if c.destination.platform == platform]
+            if mine:
+                outcomes.extend(_deliver_safely(sink, mine))
+        store.outbox.record(outcomes, now)
+        for outcome in outcomes:
+            if outcome.status == "sent":
+                report.sent += 1
+            elif outcome.status == "retry":
+                report.retried += 1
+            else:
+                report.failed += 1
+                log.warning("alert %s failed permanently: %s", outcome.outbox_id, outcome.detail)
+        if len(claimed) < batch or report.retried:
+            return report
+
+
+def _deliver_safely(sink: Sink, claimed: list[ClaimedAlert]) -> list[DeliveryOutcome]:
+    """Call a sink; if it crashes, every alert it held is retried later, none is lost."""
+    try:
+        outcomes = sink.deliver(claimed)
+    except Exception as exc:  # noqa: BLE001 - a sink bug must not lose alerts
+        log.exception("sink %s crashed", sink.platform)
+        return [
+            DeliveryOutcome(c.alert.outbox_id, "retry", f"sink error: {exc!r}", 60.0)
+            for c in claimed
+        ]
+    reported = {o.outbox_id for o in outcomes}
+    missing = [
+        DeliveryOutcome(c.alert.outbox_id, "retry", "sink reported no outcome", 60.0)
+        for c in claimed
+        if c.alert.outbox_id not in reported
+    ]
+    return [*outcomes, *missing]

@@ -1,0 +1,274 @@
+"""Plain data shared by every stage of the pipeline.
+
+Nothing here does I/O. Stages pass these values along: config → fetch → parse → analyse →
+store → outbox → sinks. Keeping them as frozen dataclasses makes stages easy to test and lets
+the analysed items cross process boundaries (they pickle).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Health(StrEnum):
+    """The state a source is in after its latest poll."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    BLOCKED = "blocked"
+    NOT_FOUND = "not_found"
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+    CLIENT_ERROR = "client_error"
+    TIMEOUT = "timeout"
+    CONNECTION_ERROR = "connection_error"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    TOO_LARGE = "too_large"
+    NOT_A_FEED = "not_a_feed"
+    PARSE_ERROR = "parse_error"
+    INVALID_URL = "invalid_url"
+
+    @property
+    def is_success(self) -> bool:
+        """True when the source answered usefully (new content or unchanged)."""
+        return self in (Health.OK, Health.NOT_MODIFIED)
+
+    @property
+    def explanation(self) -> str:
+        """A human sentence describing the state, for status output."""
+        return HEALTH_EXPLANATIONS[self]
+
+
+HEALTH_EXPLANATIONS: dict[Health, str] = {
+    Health.OK: "fetched and parsed",
+    Health.NOT_MODIFIED: "unchanged since the last poll",
+    Health.BLOCKED: "the site refuses automated requests (401/403); it may stay blocked",
+    Health.NOT_FOUND: "the feed URL no longer exists (404/410); check feeds.yaml",
+    Health.RATE_LIMITED: "the site asked us to slow down (429); polling less often",
+    Health.SERVER_ERROR: "the site is failing (5xx); retrying with backoff",
+    Health.CLIENT_ERROR: "the site rejected the request (4xx); check the URL",
+    Health.TIMEOUT: "the site did not answer in time; retrying with backoff",
+    Health.CONNECTION_ERROR: "could not connect (DNS, TLS or network error)",
+    Health.TOO_MANY_REDIRECTS: "too many redirects (possible redirect loop)",
+    Health.TOO_LARGE: "the response exceeded the size limit",
+    Health.NOT_A_FEED: "the response is not a feed (HTML page, challenge page or no items)",
+    Health.PARSE_ERROR: "the response could not be parsed as a feed",
+    Health.INVALID_URL: "the URL is not an http(s) URL",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One feed to poll, as configured in feeds.yaml."""
+
+    id: str
+    name: str
+    url: str
+    kind: str = "auto"  # "auto" (RSS/Atom/RDF detected) or "federal_register_json"
+    interval_seconds: int = 900
+    topics: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A subject teams subscribe to, with the rules that put an item in it."""
+
+    id: str
+    title: str
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()  # regular expressions, matched case-insensitively
+    dockets: tuple[str, ...] = ()  # normalised docket ids, e.g. "PS 22-329"
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    """Why an item is in a topic: the topic id and a readable description of the rule."""
+
+    topic: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class MatterEvent:
+    """One dated step in a tracked proceeding's timeline."""
+
+    date: dt.date
+    label: str
+    state: str | None = None  # e.g. "adopted", "rescinded"; None for events that do not change it
+    document: str | None = None  # e.g. "FCC 25-81", "2025-22830"
+    url: str | None = None
+    item_id: int | None = None  # set when the event came from a stored item
+
+
+@dataclass(frozen=True)
+class Matter:
+    """A proceeding a team tracks for months: its dockets, documents and known timeline."""
+
+    id: str
+    title: str
+    dockets: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    timeline: tuple[MatterEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """Limits for polite and safe fetching."""
+
+    user_agent: str = "calea-bot/0.1 (+https://github.com/calea-bot/calea-bot)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 30.0
+    max_bytes: int = 10 * 1024 * 1024  # decompressed
+    max_redirects: int = 5
+    per_host_concurrency: int = 2
+    total_concurrency: int = 32
+    backoff_base_seconds: float = 60.0
+    backoff_max_seconds: float = 6 * 3600.0
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one HTTP poll of a source produced. Failures are data, never exceptions."""
+
+    source_id: str
+    url: str  # the final URL after redirects
+    health: Health
+    message: str = ""
+    status_code: int | None = None
+    body: bytes | None = None  # None unless health is OK (a 200 with content)
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after_seconds: float | None = None
+    elapsed_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class KeyDate:
+    """A date that matters to compliance: comments close, effective, compliance."""
+
+    kind: str  # "comments_close" | "reply_comments_close" | "effective" | "compliance"
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class Identifiers:
+    """Identifiers pulled out of an item's text and metadata (all normalised)."""
+
+    dockets: tuple[str, ...] = ()  # "PS 22-329"
+    fcc_numbers: tuple[str, ...] = ()  # "FCC 25-81", "DA 25-763"
+    doc_ids: tuple[str, ...] = ()  # "DOC-415455A1"
+    fr_numbers: tuple[str, ...] = ()  # "2025-22830"
+    fr_citations: tuple[str, ...] = ()  # "90 FR 12345"
+    dates: tuple[KeyDate, ...] = ()
+
+    def documents(self) -> tuple[str, ...]:
+        """Every document reference, in display order."""
+        return self.fcc_numbers + self.doc_ids + self.fr_numbers + self.fr_citations
+
+
+@dataclass(frozen=True)
+class ParsedItem:
+    """One feed entry, normalised: plain text, absolute http(s) link, UTC time."""
+
+    title: str
+    link: str | None = None
+    guid: str | None = None
+    text: str = ""
+    published: dt.datetime | None = None  # timezone-aware UTC, None when missing/unparseable
+    updated: dt.datetime | None = None
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    # Identity of the document itself (not what it cites): FR document number, FCC DOC id …
+    own_documents: tuple[str, ...] = ()
+    # Structured fields some sources carry (Federal Register JSON): merged into extraction.
+    dockets: tuple[str, ...] = ()
+    dates: tuple[KeyDate, ...] = ()
+    doc_type: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A parsed feed: its title, its items and any non-fatal warnings (bozo)."""
+
+    title: str
+    items: tuple[ParsedItem, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnalyzedItem:
+    """A parsed item after the pure stages: identifiers, topics, summary and dedupe keys."""
+
+    item: ParsedItem
+    identifiers: Identifiers
+    topics: tuple[TopicMatch, ...]
+    summary: str
+    content_hash: str
+    dedupe_keys: tuple[str, ...]  # per source, strongest first: "guid:…", "link:…", "hash:…"
+    identity_keys: tuple[str, ...]  # across sources: "url:…", "doc:FCC 25-81", "fr:2025-22830"
+    matters: tuple[str, ...] = ()  # ids of tracked matters the item cites
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where alerts go: a console, a Slack channel, a Teams channel webhook."""
+
+    id: int
+    platform: str  # "console" | "slack" | "teams"
+    address: str  # channel id, webhook name, "stdout"
+    name: str = ""
+    paused_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One real-world event ready for a sink: everything a message shows."""
+
+    outbox_id: int
+    event_id: int
+    action: str  # "new" | "update"
+    revision: int
+    source_name: str
+    title: str
+    link: str | None
+    published: dt.datetime | None
+    topics: tuple[TopicMatch, ...]
+    dockets: tuple[str, ...]
+    documents: tuple[str, ...]
+    dates: tuple[KeyDate, ...]
+    summary: str
+    also_in: tuple[str, ...] = ()
+    matters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """What a sink reports for one alert: sent, retry later, or failed for good."""
+
+    outbox_id: int
+    status: str  # "sent" | "retry" | "failed"
+    detail: str = ""
+    retry_after_seconds: float | None = None
+    ref: str | None = None  # platform message reference (e.g. Slack ts), for later edits
+
+
+@dataclass
+class CycleReport:
+    """What one poll cycle did, for the one-line summary and --json."""
+
+    feeds_ok: int = 0
+    feeds_not_modified: int = 0
+    feeds_failed: int = 0
+    feeds_skipped: int = 0
+    items_new: int = 0
+    items_updated: int = 0
+    items_seen: int = 0
+    alerts_queued: int = 0
+    failures: dict[str, str] = field(default_factory=dict)  # source id → health: message

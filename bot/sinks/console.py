@@ -1,0 +1,82 @@
+"""The console sink: prints alerts as readable text (the default with no chat configured)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.models import Alert, DeliveryOutcome
+from bot.store import ClaimedAlert
+
+# C0/C1 controls (ANSI escapes, carriage returns that overwrite lines) except newline and tab.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+DATE_LABELS = {
+    "comments_close": "comments due",
+    "reply_comments_close": "reply comments due",
+    "effective": "effective",
+    "compliance": "compliance",
+}
+
+
+def inert(text: str) -> str:
+    """Feed text made safe for a terminal: no escape sequences or bidi overrides."""
+    return _CONTROL.sub("", text)
+
+
+def render_console_alert(alert: Alert) -> str:
+    """A multi-line, plain-text rendering of one alert."""
+    marker = "UPDATED" if alert.action == "update" else "NEW"
+    published = alert.published.strftime("%Y-%m-%d %H:%M UTC") if alert.published else "undated"
+    lines = [
+        f"[{marker}] {inert(alert.source_name)} · {published}",
+        f"  {inert(alert.title)}",
+    ]
+    if alert.topics:
+        lines.append("  topics: " + ", ".join(f"{m.topic} ({inert(m.rule)})" for m in alert.topics))
+    references = [*alert.dockets, *alert.documents]
+    if references:
+        lines.append("  refs: " + ", ".join(inert(r) for r in references))
+    if alert.dates:
+        lines.append(
+            "  dates: "
+            + ", ".join(
+                f"{DATE_LABELS.get(d.kind, d.kind)} {d.date.isoformat()}" for d in alert.dates
+            )
+        )
+    if alert.matters:
+        lines.append("  tracked: " + ", ".join(inert(m) for m in alert.matters))
+    if alert.summary:
+        lines.append(f"  {inert(alert.summary)}")
+    if alert.also_in:
+        lines.append("  also in: " + ", ".join(inert(s) for s in alert.also_in))
+    if alert.link:
+        lines.append(f"  {inert(alert.link)}")
+    return "\n".join(lines)
+
+
+class ConsoleSink:
+    """Writes each alert to a text stream (stdout by default)."""
+
+    platform = "console"
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    def deliver(self, claimed: Sequence[ClaimedAlert]) -> list[DeliveryOutcome]:
+        """Print each alert; a broken stream means retry later, not loss."""
+        stream = self.stream or sys.stdout
+        outcomes = []
+        for entry in claimed:
+            try:
+                stream.write(render_console_alert(entry.alert) + "\n\n")
+                stream.flush()
+            except OSError as exc:
+                outcomes.append(
+                    DeliveryOutcome(entry.alert.outbox_id, "retry", f"console write failed: {exc}")
+                )
+                continue
+            outcomes.append(DeliveryOutcome(entry.alert.outbox_id, "sent"))
+        return outcomes

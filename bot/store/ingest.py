@@ -1,0 +1,289 @@
+"""Dedupe and store one source's analysed items; queue alerts for what is really new.
+
+The rules, in order:
+- per source, an item is the same as a stored one if any of its keys matches (GUID, then
+  canonical link, then a hash of title+content). A feed that churns GUIDs still matches by link
+  or content, so it cannot cause a repost storm;
+- a matched item whose content hash changed is an *update* (a new revision; the alert's message
+  is edited, not reposted);
+- a new item that shares an identity key (canonical URL, FR or FCC document number) with an
+  item from another source joins that item's *event*: one alert per real-world event, "also in"
+  the other source;
+- new events are alerted through the outbox, except a new source's backlog (only its newest few)
+  and storms beyond a cap, which are stored quietly.
+
+Callers run `ingest` inside `transaction(db)` together with the source's poll state, so a crash
+stores a feed's items, their alerts and its validators all together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import sqlite_utils
+
+from bot.matters import infer_event_state
+from bot.models import AnalyzedItem, Source
+from bot.store.database import iso
+from bot.store.outbox import Outbox
+
+_T = TypeVar("_T")
+_CHUNK = 400  # stays far below SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True)
+class IngestPolicy:
+    """How many of a poll's new events may alert."""
+
+    first_poll: bool = False
+    first_poll_alerts: int = 3
+    max_alerts_per_poll: int = 20
+
+
+@dataclass
+class IngestResult:
+    """Counts for one source's batch, plus warnings worth showing a human."""
+
+    new: int = 0
+    updated: int = 0
+    seen: int = 0
+    also_in: int = 0
+    alerts_queued: int = 0
+    quiet: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _NewEvent:
+    event_id: int
+    item: AnalyzedItem
+
+
+def _chunks(values: Sequence[_T]) -> Iterable[Sequence[_T]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class ItemWriter:
+    """Writes analysed items, events, matter events and outbox rows."""
+
+    def __init__(self, db: sqlite_utils.Database, outbox: Outbox) -> None:
+        self.db = db
+        self.outbox = outbox
+
+    def ingest(
+        self,
+        source: Source,
+        items: Sequence[AnalyzedItem],
+        *,
+        now: dt.datetime,
+        policy: IngestPolicy,
+    ) -> IngestResult:
+        """Store a batch from one source; return what was new, updated or already seen."""
+        result = IngestResult()
+        unique = self._drop_batch_duplicates(items, result)
+        known = self._lookup_item_keys(source.id, unique)
+        stored = self._load_items(set(known.values()))
+        new_items: list[AnalyzedItem] = []
+        for analysed in unique:
+            item_id = next((known[k] for k in analysed.dedupe_keys if k in known), None)
+            if item_id is None:
+                new_items.append(analysed)
+            elif stored[item_id]["content_hash"] == analysed.content_hash:
+                result.seen += 1
+            else:
+                self._update_item(stored[item_id], analysed, now)
+                result.updated += 1
+        new_events = self._insert_new_items(source, new_items, now, result)
+        self._queue_alerts(source, new_events, now, policy, result)
+        return result
+
+    # -- matching -------------------------------------------------------------------------
+
+    @staticmethod
+    def _drop_batch_duplicates(
+        items: Sequence[AnalyzedItem], result: IngestResult
+    ) -> list[AnalyzedItem]:
+        seen_keys: set[str] = set()
+        unique = []
+        for analysed in items:
+            if seen_keys.intersection(analysed.dedupe_keys):
+                result.seen += 1
+                continue
+            seen_keys.update(analysed.dedupe_keys)
+            unique.append(analysed)
+        return unique
+
+    def _lookup_item_keys(self, source_id: str, items: Sequence[AnalyzedItem]) -> dict[str, int]:
+        keys = [k for analysed in items for k in analysed.dedupe_keys]
+        found: dict[str, int] = {}
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT key, item_id FROM item_keys WHERE source_id = ? AND key IN ({marks})",
+                [source_id, *chunk],
+            )
+            found.update(rows.fetchall())
+        return found
+
+    def _load_items(self, item_ids: set[int]) -> dict[int, dict]:
+        ids = sorted(item_ids)
+        loaded: dict[int, dict] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                "SELECT items.id, content_hash, items.revision, event_id, primary_item_id "
+                f"FROM items JOIN events ON events.id = items.event_id WHERE items.id IN ({marks})"
+            )
+            for row in self.db.query(sql, list(chunk)):
+                loaded[row["id"]] = row
+        return loaded
+
+    def _lookup_events(self, items: Sequence[AnalyzedItem]) -> dict[str, int]:
+        keys = [k for analysed in items for k in analysed.identity_keys]
+        found: dict[str, int] = {}
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT key, event_id FROM event_keys WHERE key IN ({marks})", list(chunk)
+            )
+            found.update(rows.fetchall())
+        return found
+
+    # -- writing --------------------------------------------------------------------------
+
+    @staticmethod
+    def _item_values(analysed: AnalyzedItem) -> dict[str, object]:
+        item, ids = analysed.item, analysed.identifiers
+        return {
+            "guid": item.guid,
+            "link": item.link,
+            "title": item.title,
+            "text": item.text,
+            "summary": analysed.summary,
+            "published": iso(item.published),
+            "updated": iso(item.updated),
+            "content_hash": analysed.content_hash,
+            "topics": _dumps([[m.topic, m.rule] for m in analysed.topics]),
+            "dockets": _dumps(list(ids.dockets)),
+            "documents": _dumps(list(ids.documents())),
+            "dates": _dumps([[d.kind, d.date.isoformat()] for d in ids.dates]),
+            "authors": _dumps(list(item.authors)),
+            "categories": _dumps(list(item.categories)),
+            "matters": _dumps(list(analysed.matters)),
+            "doc_type": item.doc_type,
+        }
+
+    def _update_item(self, row: dict, analysed: AnalyzedItem, now: dt.datetime) -> None:
+        values = self._item_values(analysed)
+        revision = row["revision"] + 1
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        self.db.execute(
+            f"UPDATE items SET {assignments}, revision = ?, last_changed_at = ? WHERE id = ?",
+            [*values.values(), revision, iso(now), row["id"]],
+        )
+        self.db.execute(
+            "INSERT INTO item_versions (item_id, revision, title, content_hash, recorded_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [row["id"], revision, analysed.item.title, analysed.content_hash, iso(now)],
+        )
+        if row["primary_item_id"] == row["id"]:
+            self.db.execute(
+                "UPDATE events SET revision = revision + 1 WHERE id = ?", [row["event_id"]]
+            )
+            event_revision = self.db.execute(
+                "SELECT revision FROM events WHERE id = ?", [row["event_id"]]
+            ).fetchone()[0]
+            self.outbox.queue_update(row["event_id"], event_revision, now)
+
+    def _insert_new_items(
+        self,
+        source: Source,
+        new_items: Sequence[AnalyzedItem],
+        now: dt.datetime,
+        result: IngestResult,
+    ) -> list[_NewEvent]:
+        events = self._lookup_events(new_items)
+        new_events: list[_NewEvent] = []
+        stamp = iso(now)
+        for analysed in new_items:
+            event_id = next((events[k] for k in analysed.identity_keys if k in events), None)
+            is_new_event = event_id is None
+            if is_new_event:
+                event_id = self.db.execute(
+                    "INSERT INTO events (created_at) VALUES (?)", [stamp]
+                ).lastrowid
+            values = self._item_values(analysed)
+            columns = ", ".join(values)
+            marks = ", ".join("?" * len(values))
+            item_id = self.db.execute(
+                f"INSERT INTO items (source_id, event_id, first_seen_at, last_changed_at, "
+                f"{columns}) VALUES (?, ?, ?, ?, {marks})",
+                [source.id, event_id, stamp, stamp, *values.values()],
+            ).lastrowid
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO item_keys (source_id, key, item_id) VALUES (?, ?, ?)",
+                [(source.id, key, item_id) for key in analysed.dedupe_keys],
+            )
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO event_keys (key, event_id) VALUES (?, ?)",
+                [(key, event_id) for key in analysed.identity_keys],
+            )
+            for key in analysed.identity_keys:
+                events.setdefault(key, event_id)
+            self._record_matter_events(analysed, item_id, now)
+            result.new += 1
+            if is_new_event:
+                self.db.execute(
+                    "UPDATE events SET primary_item_id = ? WHERE id = ?", [item_id, event_id]
+                )
+                new_events.append(_NewEvent(event_id, analysed))
+            else:
+                result.also_in += 1
+        return new_events
+
+    def _record_matter_events(self, analysed: AnalyzedItem, item_id: int, now: dt.datetime) -> None:
+        if not analysed.matters:
+            return
+        item = analysed.item
+        when = (item.published or now).date().isoformat()
+        state = infer_event_state(item.title, item.text)
+        documents = analysed.identifiers.documents()
+        document = (item.own_documents or documents or (None,))[0]
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO matter_events "
+            "(matter_id, date, label, state, document, url, item_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(m, when, item.title, state, document, item.link, item_id) for m in analysed.matters],
+        )
+
+    def _queue_alerts(
+        self,
+        source: Source,
+        new_events: list[_NewEvent],
+        now: dt.datetime,
+        policy: IngestPolicy,
+        result: IngestResult,
+    ) -> None:
+        limit = policy.first_poll_alerts if policy.first_poll else policy.max_alerts_per_poll
+        oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
+        newest_first = sorted(
+            new_events, key=lambda e: e.item.item.published or oldest, reverse=True
+        )
+        alerted, quiet = newest_first[:limit], newest_first[limit:]
+        result.quiet = len(quiet)
+        if quiet and not policy.first_poll:
+            result.warnings.append(
+                f"{len(new_events)} new items in one poll of {source.name}; alerted the newest "
+                f"{limit}, stored the rest quietly (max_alerts_per_poll)"
+            )
+        for event in alerted:
+            topics = [m.topic for m in event.item.topics]
+            result.alerts_queued += self.outbox.queue_new(event.event_id, topics, now)

@@ -1,0 +1,194 @@
+"""Versioned schema migrations: small functions applied in order, each in a transaction.
+
+Each migration is recorded in the `_migrations` table, so opening an older database upgrades it
+and opening a current one does nothing. Never edit a released migration: add a new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(name: str) -> Callable[[Migration], Migration]:
+    """Register a migration under a stable name; order of definition is order of application."""
+
+    def register(fn: Migration) -> Migration:
+        MIGRATIONS.append((name, fn))
+        return fn
+
+    return register
+
+
+@migration("0001_initial")
+def _initial(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE source_state (
+            source_id TEXT PRIMARY KEY,
+            etag TEXT, last_modified TEXT, body_hash TEXT,
+            health TEXT, message TEXT, status_code INTEGER,
+            first_polled_at TEXT, last_polled_at TEXT, last_success_at TEXT,
+            last_error_at TEXT, last_error_kind TEXT, last_error_message TEXT,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            next_poll_at TEXT, last_new_item_at TEXT,
+            polls INTEGER NOT NULL DEFAULT 0,
+            not_modified INTEGER NOT NULL DEFAULT 0,
+            items_total INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            primary_item_id INTEGER,
+            revision INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE event_keys (
+            key TEXT PRIMARY KEY,
+            event_id INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            source_id TEXT NOT NULL,
+            event_id INTEGER NOT NULL,
+            guid TEXT, link TEXT,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            summary TEXT NOT NULL DEFAULT '',
+            published TEXT, updated TEXT,
+            first_seen_at TEXT NOT NULL,
+            last_changed_at TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            revision INTEGER NOT NULL DEFAULT 1,
+            topics TEXT NOT NULL DEFAULT '[]',
+            dockets TEXT NOT NULL DEFAULT '[]',
+            documents TEXT NOT NULL DEFAULT '[]',
+            dates TEXT NOT NULL DEFAULT '[]',
+            authors TEXT NOT NULL DEFAULT '[]',
+            categories TEXT NOT NULL DEFAULT '[]',
+            matters TEXT NOT NULL DEFAULT '[]',
+            doc_type TEXT
+        );
+        CREATE INDEX items_event ON items(event_id);
+        CREATE INDEX items_published ON items(published);
+        CREATE INDEX items_source ON items(source_id, id);
+        CREATE TABLE item_keys (
+            source_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            item_id INTEGER NOT NULL,
+            PRIMARY KEY (source_id, key)
+        ) WITHOUT ROWID;
+        CREATE TABLE item_versions (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL,
+            revision INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE TABLE destinations (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            address TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            secret TEXT,
+            paused_reason TEXT, paused_at TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (platform, address)
+        );
+        CREATE TABLE subscriptions (
+            destination_id INTEGER NOT NULL,
+            topic TEXT NOT NULL,
+            mode TEXT NOT NULL DEFAULT 'realtime',
+            created_at TEXT NOT NULL,
+            created_by TEXT,
+            PRIMARY KEY (destination_id, topic)
+        );
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL,
+            destination_id INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            claimed_at TEXT,
+            last_error TEXT,
+            ref TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            UNIQUE (event_id, destination_id, revision)
+        );
+        CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+        CREATE TABLE matter_events (
+            id INTEGER PRIMARY KEY,
+            matter_id TEXT NOT NULL,
+            date TEXT NOT NULL,
+            label TEXT NOT NULL,
+            state TEXT, document TEXT, url TEXT,
+            item_id INTEGER NOT NULL,
+            UNIQUE (matter_id, item_id)
+        );
+        CREATE VIRTUAL TABLE items_fts USING fts5(
+            title, text, content='items', content_rowid='id', tokenize='porter unicode61'
+        );
+        CREATE TRIGGER items_ai AFTER INSERT ON items BEGIN
+            INSERT INTO items_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+        END;
+        CREATE TRIGGER items_ad AFTER DELETE ON items BEGIN
+            INSERT INTO items_fts (items_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+        END;
+        CREATE TRIGGER items_au AFTER UPDATE OF title, text ON items BEGIN
+            INSERT INTO items_fts (items_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+            INSERT INTO items_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
+        END;
+        """,
+    )
+
+
+def run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Execute a multi-statement script inside the caller's transaction.
+
+    sqlite3's executescript() commits first, which would break a migration's atomicity, so
+    statements are split with sqlite3.complete_statement and run one by one.
+    """
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            db.execute(pending)
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {pending.strip()[:80]}")
+
+
+def apply_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            fn(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                [name, dt.datetime.now(dt.UTC).isoformat()],
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        applied.append(name)
+    return applied

@@ -1,0 +1,123 @@
+"""Destinations (where alerts go) and their topic subscriptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from bot.models import Destination
+from bot.store.database import iso, transaction
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A destination's interest in one topic ('*' = everything)."""
+
+    destination_id: int
+    topic: str
+    mode: str = "realtime"  # "realtime" | "daily"
+
+
+def _destination(row: dict) -> Destination:
+    return Destination(
+        id=row["id"],
+        platform=row["platform"],
+        address=row["address"],
+        name=row["name"],
+        paused_reason=row["paused_reason"],
+    )
+
+
+class Subscriptions:
+    """Reads and writes destinations and subscriptions."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def ensure_destination(
+        self, platform: str, address: str, name: str = "", *, now: dt.datetime
+    ) -> Destination:
+        """Return the destination for (platform, address), creating it if needed."""
+        with transaction(self.db):
+            self.db.execute(
+                "INSERT OR IGNORE INTO destinations (platform, address, name, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                [platform, address, name, iso(now)],
+            )
+        return self.destination(platform, address)
+
+    def destination(self, platform: str, address: str) -> Destination:
+        """Look up a destination by platform and address (KeyError if absent)."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM destinations WHERE platform = ? AND address = ?", [platform, address]
+            )
+        )
+        if not rows:
+            raise KeyError(f"{platform}:{address}")
+        return _destination(rows[0])
+
+    def destinations(self) -> list[Destination]:
+        """Every destination, oldest first."""
+        return [_destination(r) for r in self.db.query("SELECT * FROM destinations ORDER BY id")]
+
+    def subscribe(
+        self,
+        destination_id: int,
+        topics: list[str],
+        *,
+        mode: str = "realtime",
+        by: str | None = None,
+        now: dt.datetime,
+    ) -> None:
+        """Subscribe a destination to topics (re-subscribing changes the mode)."""
+        with transaction(self.db):
+            self.db.conn.executemany(
+                "INSERT INTO subscriptions (destination_id, topic, mode, created_at, created_by) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (destination_id, topic) "
+                "DO UPDATE SET mode = excluded.mode",
+                [(destination_id, t, mode, iso(now), by) for t in topics],
+            )
+
+    def unsubscribe(self, destination_id: int, topics: list[str] | None = None) -> int:
+        """Remove some (or, with None, all) of a destination's subscriptions; return how many."""
+        with transaction(self.db):
+            if topics is None:
+                cursor = self.db.execute(
+                    "DELETE FROM subscriptions WHERE destination_id = ?", [destination_id]
+                )
+            else:
+                marks = ",".join("?" * len(topics))
+                cursor = self.db.execute(
+                    f"DELETE FROM subscriptions WHERE destination_id = ? AND topic IN ({marks})",
+                    [destination_id, *topics],
+                )
+        return cursor.rowcount
+
+    def of(self, destination_id: int) -> list[Subscription]:
+        """A destination's subscriptions, by topic."""
+        return [
+            Subscription(r["destination_id"], r["topic"], r["mode"])
+            for r in self.db.query(
+                "SELECT * FROM subscriptions WHERE destination_id = ? ORDER BY topic",
+                [destination_id],
+            )
+        ]
+
+    def pause(self, destination_id: int, reason: str, *, now: dt.datetime) -> None:
+        """Stop delivering to a destination (its alerts stay queued) and keep the reason."""
+        with transaction(self.db):
+            self.db.execute(
+                "UPDATE destinations SET paused_reason = ?, paused_at = ? WHERE id = ?",
+                [reason, iso(now), destination_id],
+            )
+
+    def resume(self, destination_id: int) -> None:
+        """Deliver to a paused destination again."""
+        with transaction(self.db):
+            self.db.execute(
+                "UPDATE destinations SET paused_reason = NULL, paused_at = NULL WHERE id = ?",
+                [destination_id],
+            )
