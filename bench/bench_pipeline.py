@@ -32,6 +32,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.farm_server import host_address  # noqa: E402
 from bot.analyze import analyze_items  # noqa: E402
 from bot.analyzer import ProcessPoolAnalyzer  # noqa: E402
 from bot.config import load_config  # noqa: E402
@@ -71,6 +72,8 @@ class Farm:
             str(items),
             "--delay",
             str(delay),
+            "--hosts",
+            str(feeds),
         ]
         if not etag:
             args.append("--no-etag")
@@ -80,7 +83,7 @@ class Farm:
         self.feeds = feeds
 
     def url(self, n: int) -> str:
-        return f"http://127.0.0.1:{self.port}/feed/{n}"
+        return f"http://{host_address(n)}:{self.port}/feed/{n}"
 
     def close(self) -> None:
         self.proc.terminate()
@@ -217,7 +220,14 @@ def bench_store(stored: int, tmp: Path) -> dict:
     return {"store_batch": elapsed, "store_items": total, "db_mb": size, "fill_seconds": fill}
 
 
+def raise_open_file_limit() -> None:
+    """Hundreds of sockets need more than the usual 1024 descriptors."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+
+
 def main() -> None:
+    raise_open_file_limit()
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -3,10 +3,12 @@
 Runs as its own process (so its CPU is not counted as the bot's) on an asyncio server, which
 holds hundreds of delayed responses without a thread each. Usage:
 
-    python bench/farm_server.py --feeds 500 --items 50 --delay 0.2 [--no-etag]
+    python bench/farm_server.py --feeds 500 --items 50 --delay 0.2 --hosts 500 [--no-etag]
 
-It prints "READY <port>" once listening. GET /feed/<n> answers the feed, with an ETag unless
---no-etag (then an unchanged feed is re-sent byte-identical).
+It prints "READY <port>" once listening on that port of every address (127.0.0.1, then
+127.0.1.1 …: --hosts distinct loopback hosts, so per-host politeness stays at its default).
+GET /feed/<n> answers the feed, with an ETag unless --no-etag (then an unchanged feed is
+re-sent byte-identical).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import asyncio
 import datetime as dt
 import hashlib
+import resource
 import sys
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
@@ -29,7 +32,7 @@ TOPIC_WORDS = [
 
 
 def build_feed(n: int, items: int) -> bytes:
-    """A realistic RSS 2.0 feed for farm member n (~500 bytes of text per item)."""
+    """A realistic RSS 2.0 feed for farm member n (~20 KB; feedparser needs ~10 ms for it)."""
     base = dt.datetime(2025, 11, 20, 12, tzinfo=dt.UTC)
     parts = [
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>',
@@ -40,8 +43,6 @@ def build_feed(n: int, items: int) -> bytes:
         topic = TOPIC_WORDS[(n + i) % len(TOPIC_WORDS)]
         description = (
             f"<p>The Commission released item {i} of feed {n} concerning {topic}. "
-            "The order addresses obligations of carriers and interconnected VoIP providers, "
-            "explains the compliance timeline and invites comment from interested parties. "
             f"See FCC 25-{(n * 7 + i) % 90 + 1} for details.</p>"
         )
         parts.append(
@@ -57,7 +58,14 @@ def build_feed(n: int, items: int) -> bytes:
     return "".join(parts).encode()
 
 
-async def serve(feeds: int, items: int, delay: float, etag: bool) -> None:
+def host_address(n: int) -> str:
+    """The n-th distinct loopback address: 127.0.0.1, then 127.0.1.1, 127.0.1.2 …"""
+    if n == 0:
+        return "127.0.0.1"
+    return f"127.0.{1 + (n - 1) // 250}.{1 + (n - 1) % 250}"
+
+
+async def serve(feeds: int, items: int, delay: float, etag: bool, hosts: int) -> None:
     bodies = [build_feed(n, items) for n in range(feeds)]
     tags = ['"' + hashlib.sha256(b).hexdigest()[:16] + '"' for b in bodies]
 
@@ -93,22 +101,32 @@ async def serve(feeds: int, items: int, delay: float, etag: bool) -> None:
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=2048)
-    port = server.sockets[0].getsockname()[1]
+    first = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=2048)
+    port = first.sockets[0].getsockname()[1]
+    servers = [first]
+    for n in range(1, hosts):
+        servers.append(await asyncio.start_server(handle, host_address(n), port, backlog=256))
     print(f"READY {port}", flush=True)
-    async with server:
-        await server.serve_forever()
+    await asyncio.gather(*(server.serve_forever() for server in servers))
+
+
+def raise_open_file_limit() -> None:
+    """Hundreds of sockets need more than the usual 1024 descriptors."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
 
 
 def main() -> None:
+    raise_open_file_limit()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--delay", type=float, default=0.2)
     parser.add_argument("--no-etag", action="store_true")
+    parser.add_argument("--hosts", type=int, default=1, help="distinct loopback addresses")
     args = parser.parse_args()
     try:
-        asyncio.run(serve(args.feeds, args.items, args.delay, not args.no_etag))
+        asyncio.run(serve(args.feeds, args.items, args.delay, not args.no_etag, args.hosts))
     except KeyboardInterrupt:
         sys.exit(0)
 

@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from bot.extract import extract_identifiers
 from bot.feeds.parse import parse_feed
@@ -20,7 +20,6 @@ from bot.summarize import Summarizer, extractive_summary
 from bot.topics import classify
 
 _TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|_hsenc|_hsmi|ref)$", re.I)
-_WS = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -43,28 +42,33 @@ def canonical_url(url: str | None) -> str | None:
     if host.startswith("www."):
         host = host[4:]
     port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
-    query = urlencode(
-        sorted(
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not _TRACKING_PARAMS.match(k)
+    query = ""
+    if parts.query:
+        query = "?" + urlencode(
+            sorted(
+                (k, v)
+                for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                if not _TRACKING_PARAMS.match(k)
+            )
         )
-    )
     path = parts.path.rstrip("/") or "/"
-    return urlunsplit(("", host + port, path, query, "")).lstrip("/")
+    return f"{host}{port}{path}{query.rstrip('?')}"
 
 
 def content_hash(item: ParsedItem) -> str:
-    """A short, stable hash of what a reader sees: title and text, whitespace-normalised."""
-    text = _WS.sub(" ", f"{item.title}\n{item.text}").strip().casefold()
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    """A short, stable hash of what a reader sees: the (already whitespace-normalised) title
+    and text."""
+    data = f"{item.title}\n{item.text}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _unreliable_keys(items: Sequence[ParsedItem], hashes: Sequence[str]) -> set[str]:
+def _unreliable_keys(
+    items: Sequence[ParsedItem], link_keys: Sequence[str | None], hashes: Sequence[str]
+) -> set[str]:
     """GUIDs or links that the feed gives to different items: useless as identity."""
     contents: dict[str, set[str]] = {}
-    for item, digest in zip(items, hashes, strict=True):
-        for key in (f"guid:{item.guid}" if item.guid else None, _link_key(item.link)):
+    for item, link_key, digest in zip(items, link_keys, hashes, strict=True):
+        for key in (f"guid:{item.guid}" if item.guid else None, link_key):
             if key:
                 contents.setdefault(key, set()).add(digest)
     return {key for key, digests in contents.items() if len(digests) > 1}
@@ -72,7 +76,7 @@ def _unreliable_keys(items: Sequence[ParsedItem], hashes: Sequence[str]) -> set[
 
 def _link_key(link: str | None) -> str | None:
     canonical = canonical_url(link)
-    if canonical is None or urlsplit("//" + canonical).path in ("", "/"):
+    if canonical is None or "/" not in canonical or canonical.endswith("/"):
         return None  # a site's home page identifies nothing
     return f"link:{canonical}"
 
@@ -87,12 +91,12 @@ def analyze_items(
 ) -> tuple[AnalyzedItem, ...]:
     """Extract, classify, summarise and key already-parsed items (pure)."""
     hashes = [content_hash(item) for item in parsed]
-    unreliable = _unreliable_keys(parsed, hashes)
+    link_keys = [_link_key(item.link) for item in parsed]
+    unreliable = _unreliable_keys(parsed, link_keys, hashes)
     analysed = []
-    for item, digest in zip(parsed, hashes, strict=True):
+    for item, link_key, digest in zip(parsed, link_keys, hashes, strict=True):
         identifiers = extract_identifiers(item)
         own_documents = item.own_documents
-        link_key = _link_key(item.link)
         day = item.published.date().isoformat() if item.published else ""
         dedupe_keys = [
             key

@@ -51,6 +51,7 @@ _FR_DOC_NUMBER = re.compile(
     rf"(?P<number>{_FR_NUMBER_SHAPE})",
     re.IGNORECASE,
 )
+_FR_DOC_HINT = re.compile(r"fr\s{0,3}doc|document\s{1,3}number")
 _BARE_FR_NUMBER = re.compile(rf"\s{{0,5}}(?P<number>{_FR_NUMBER_SHAPE})\s{{0,5}}")
 _FR_CITATION = re.compile(
     r"\b(?P<volume>\d{1,3})\s{1,3}(?:FR|Fed\.\s{0,2}Reg\.)\s{1,3}(?P<page>\d{1,3}(?:,\d{3})?|\d{1,6})(?!,?\d)"
@@ -88,10 +89,19 @@ _DATE_KEYWORDS = (
     ("effective", r"(?<![-\w])effective\b|\btakes?\s{1,3}effect\b|\btook\s{1,3}effect\b"),
     ("compliance", r"\bcompliance\b|\bcomply\b"),
 )
-_DATE_PATTERNS = tuple(
-    (kind, re.compile(rf"(?:{keyword}){_FILLER}[\s:,]{{1,3}}{_DATE}", re.IGNORECASE))
+_DATE_PATTERNS = {
+    kind: re.compile(rf"(?:{keyword}){_FILLER}[\s:,]{{1,3}}{_DATE}", re.IGNORECASE)
     for kind, keyword in _DATE_KEYWORDS
+}
+# Every date keyword contains one of these stems; each stem wakes only its own patterns.
+_DATE_STEMS = (
+    ("comment", tuple((k, _DATE_PATTERNS[k]) for k in ("reply_comments_close", "comments_close"))),
+    ("effect", (("effective", _DATE_PATTERNS["effective"]),)),
+    ("complian", (("compliance", _DATE_PATTERNS["compliance"]),)),
+    ("comply", (("compliance", _DATE_PATTERNS["compliance"]),)),
 )
+_WINDOW_BEFORE = 16  # room for "reply ", "takes ", "initial " before the stem
+_WINDOW_AFTER = 240  # keyword, up to ten filler words, then the date
 
 
 _Value = TypeVar("_Value")
@@ -175,17 +185,26 @@ def _date_from_match(match: re.Match[str]) -> dt.date | None:
 
 
 def find_key_dates(text: str) -> tuple[KeyDate, ...]:
-    """Comment, reply-comment, effective and compliance dates stated in free text, in text order."""
-    positioned: list[tuple[int, KeyDate]] = []
-    for kind, pattern in _DATE_PATTERNS:
-        for match in pattern.finditer(text):
-            day = _date_from_match(match)
-            if day is not None:
-                positioned.append((match.start(), KeyDate(kind, day)))
-                if len(positioned) >= 4 * MAX_PER_KIND:
-                    break
+    """Comment, reply-comment, effective and compliance dates stated in free text, in text order.
+
+    The date patterns run only in a short window around each keyword ("comment", "effect" …):
+    scanning whole texts with them costs more than everything else extraction does.
+    """
+    lowered = text.lower()
+    positioned: dict[tuple[int, str], KeyDate] = {}
+    for stem, patterns in _DATE_STEMS:
+        hit = lowered.find(stem)
+        while hit != -1 and len(positioned) < 4 * MAX_PER_KIND:
+            low = max(0, hit - _WINDOW_BEFORE)
+            window = text[low : hit + _WINDOW_AFTER]
+            for kind, pattern in patterns:
+                for match in pattern.finditer(window):
+                    day = _date_from_match(match)
+                    if day is not None:
+                        positioned[(low + match.start(), kind)] = KeyDate(kind, day)
+            hit = lowered.find(stem, hit + len(stem))
     found: _OrderedCap[KeyDate] = _OrderedCap()
-    found.extend(key_date for _, key_date in sorted(positioned, key=lambda pair: pair[0]))
+    found.extend(positioned[key] for key in sorted(positioned))
     return found.values()
 
 
@@ -246,11 +265,19 @@ def extract_identifiers(item: ParsedItem) -> Identifiers:
     dates.extend(item.dates)
 
     for text in (item.title[:SCAN_LIMIT], item.text[:SCAN_LIMIT]):
-        dockets.extend(find_dockets(text))
-        fcc.extend(_fcc_numbers(text))
-        doc_ids.extend(_doc_ids(text))
-        fr.extend(_fr_numbers(text))
-        citations.extend(_fr_citations(text))
+        # Cheap substring checks first: most items name few identifiers, and a pattern that
+        # cannot match is the costliest kind to run over every item of every feed.
+        lowered = text.lower()
+        if "docket" in lowered or "RM" in text:
+            dockets.extend(find_dockets(text))
+        if "FCC" in text or "DA" in text:
+            fcc.extend(_fcc_numbers(text))
+        if "DOC-" in text:
+            doc_ids.extend(_doc_ids(text))
+        if "federalregister" in lowered or "/fr-" in lowered or _FR_DOC_HINT.search(lowered):
+            fr.extend(_fr_numbers(text))
+        if "FR" in text or "Fed." in text:
+            citations.extend(_fr_citations(text))
         dates.extend(find_key_dates(text))
     link = (item.link or "")[:4096]
     fcc.extend(_fcc_numbers(link))

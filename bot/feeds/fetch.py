@@ -45,6 +45,11 @@ _STATUS_HINTS: dict[Health, str] = {
 }
 
 
+def _host_key(url: httpx.URL) -> tuple[str, int]:
+    """What counts as one host for politeness: host name and port."""
+    return (url.host.lower(), url.port or (443 if url.scheme == "https" else 80))
+
+
 class Fetcher:
     """Async, polite, bounded HTTP fetcher for feeds (httpx.AsyncClient).
 
@@ -57,26 +62,44 @@ class Fetcher:
         self, settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self._settings = settings
-        total = max(1, settings.total_concurrency)
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            headers={
-                "User-Agent": settings.user_agent,
-                "Accept": FEED_ACCEPT,
-                "Accept-Encoding": ACCEPT_ENCODING,
-            },
-            timeout=httpx.Timeout(
-                connect=settings.connect_timeout,
-                read=settings.read_timeout,
-                write=settings.read_timeout,
-                pool=settings.connect_timeout,
-            ),
-            limits=httpx.Limits(max_connections=total, max_keepalive_connections=total),
-            follow_redirects=False,
-        )
+        self._transport = transport
+        # One small pool per host: httpcore scans its whole pool on every request, which is
+        # quadratic in the pool size, and per-host politeness caps each host at a few
+        # connections anyway. All pools share one SSL context (loading CAs is expensive).
+        self._ssl_context = httpx.create_ssl_context() if transport is None else None
+        self._clients: dict[tuple[str, int], httpx.AsyncClient] = {}
         _redact_httpx_request_logs()
-        self._total_limit = asyncio.Semaphore(total)
+        self._total_limit = asyncio.Semaphore(max(1, settings.total_concurrency))
         self._host_limits: dict[tuple[str, int], asyncio.Semaphore] = {}
+
+    def _client_for(self, url: httpx.URL) -> httpx.AsyncClient:
+        """The connection pool for `url`'s host (one shared client when a transport is given)."""
+        key = ("*", 0) if self._transport is not None else _host_key(url)
+        client = self._clients.get(key)
+        if client is None:
+            size = max(1, self._settings.per_host_concurrency)
+            if self._transport is not None:
+                size = max(1, self._settings.total_concurrency)
+            settings = self._settings
+            client = httpx.AsyncClient(
+                transport=self._transport,
+                verify=self._ssl_context or True,
+                headers={
+                    "User-Agent": settings.user_agent,
+                    "Accept": FEED_ACCEPT,
+                    "Accept-Encoding": ACCEPT_ENCODING,
+                },
+                timeout=httpx.Timeout(
+                    connect=settings.connect_timeout,
+                    read=settings.read_timeout,
+                    write=settings.read_timeout,
+                    pool=settings.connect_timeout,
+                ),
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                follow_redirects=False,
+            )
+            self._clients[key] = client
+        return client
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -91,7 +114,9 @@ class Fetcher:
 
     async def aclose(self) -> None:
         """Close pooled connections."""
-        await self._client.aclose()
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
 
     async def fetch(
         self, source: Source, *, etag: str | None = None, last_modified: str | None = None
@@ -155,8 +180,9 @@ class Fetcher:
                     loop_now = asyncio.get_running_loop().time()
                     attempt.deadline = loop_now + self._settings.total_timeout
                 async with asyncio.timeout_at(attempt.deadline):
-                    request = self._client.build_request("GET", attempt.url, headers=headers)
-                    response = await self._client.send(request, stream=True)
+                    client = self._client_for(attempt.url)
+                    request = client.build_request("GET", attempt.url, headers=headers)
+                    response = await client.send(request, stream=True)
                     try:
                         location = response.headers.get("Location")
                         if response.status_code not in REDIRECT_STATUSES or not location:
@@ -281,7 +307,7 @@ class Fetcher:
 
     def _host_limit(self, url: httpx.URL) -> asyncio.Semaphore:
         """The semaphore bounding concurrent requests to the URL's host and port."""
-        key = (url.host.lower(), url.port or (443 if url.scheme == "https" else 80))
+        key = _host_key(url)
         limit = self._host_limits.get(key)
         if limit is None:
             limit = asyncio.Semaphore(max(1, self._settings.per_host_concurrency))
