@@ -242,7 +242,14 @@ def main() -> None:
         help="feeds fetched sequentially for the baseline (scaled to --feeds)",
     )
     parser.add_argument("--quick", action="store_true", help="100k stored items, 25-feed baseline")
+    parser.add_argument(
+        "--cycles-only", action="store_true", help="only the full cycle and 304 re-poll"
+    )
     args = parser.parse_args()
+    if args.cycles_only:
+        etag = bench_cycles(args.feeds, args.items, args.delay, True, Path(tempfile.mkdtemp()))
+        print({k: v for k, v in etag.items()})
+        return
     if args.quick:
         args.stored, args.baseline_sample = 100_000, 25
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from bot.extract import extract_identifiers
 from bot.feeds.parse import parse_feed
-from bot.matters import related_matters
+from bot.matters import item_events, related_matters
 from bot.models import AnalyzedItem, Matter, ParsedItem, Source, Topic
 from bot.summarize import Summarizer, extractive_summary
 from bot.topics import classify
@@ -105,6 +105,7 @@ def analyze_items(
         ]
         dedupe_keys.append(f"hash:{digest}:{day}")
         identity_keys = [f"doc:{doc}" for doc in own_documents]
+        cited = related_matters(identifiers, matters, own_documents)
         if link_key and link_key not in unreliable:
             identity_keys.insert(0, "url:" + link_key.removeprefix("link:"))
         analysed.append(
@@ -116,7 +117,8 @@ def analyze_items(
                 content_hash=digest,
                 dedupe_keys=tuple(dedupe_keys),
                 identity_keys=tuple(dict.fromkeys(identity_keys)),
-                matters=related_matters(identifiers, matters, own_documents),
+                matters=cited,
+                matter_events=item_events(item, identifiers) if cited else (),
             )
         )
     return tuple(analysed)

@@ -214,6 +214,7 @@ class AnalyzedItem:
     dedupe_keys: tuple[str, ...]  # per source, strongest first: "guid:…", "link:…", "hash:…"
     identity_keys: tuple[str, ...]  # across sources: "url:…", "doc:FCC 25-81", "fr:2025-22830"
     matters: tuple[str, ...] = ()  # ids of tracked matters the item cites
+    matter_events: tuple[MatterEvent, ...] = ()  # what the item adds to those matters' timelines
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from typing import TypeVar
 
 import sqlite_utils
 
-from bot.matters import infer_event_state
 from bot.models import AnalyzedItem, Source
 from bot.store.database import iso
 from bot.store.outbox import Outbox
@@ -68,8 +67,16 @@ def _chunks(values: Sequence[_T]) -> Iterable[Sequence[_T]]:
         yield values[start : start + _CHUNK]
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# Columns written from an analysed item (the rest are bookkeeping).
+_ITEM_COLUMNS = (
+    "guid", "link", "title", "text", "summary", "published", "updated", "content_hash",
+    "topics", "dockets", "documents", "dates", "authors", "categories", "matters", "doc_type",
+)  # fmt: skip
+
+
 def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 class ItemWriter:
@@ -161,34 +168,34 @@ class ItemWriter:
     # -- writing --------------------------------------------------------------------------
 
     @staticmethod
-    def _item_values(analysed: AnalyzedItem) -> dict[str, object]:
+    def _item_values(analysed: AnalyzedItem) -> tuple:
+        """The item's columns, in `_ITEM_COLUMNS` order."""
         item, ids = analysed.item, analysed.identifiers
-        return {
-            "guid": item.guid,
-            "link": item.link,
-            "title": item.title,
-            "text": item.text,
-            "summary": analysed.summary,
-            "published": iso(item.published),
-            "updated": iso(item.updated),
-            "content_hash": analysed.content_hash,
-            "topics": _dumps([[m.topic, m.rule] for m in analysed.topics]),
-            "dockets": _dumps(list(ids.dockets)),
-            "documents": _dumps(list(ids.documents())),
-            "dates": _dumps([[d.kind, d.date.isoformat()] for d in ids.dates]),
-            "authors": _dumps(list(item.authors)),
-            "categories": _dumps(list(item.categories)),
-            "matters": _dumps(list(analysed.matters)),
-            "doc_type": item.doc_type,
-        }
+        return (
+            item.guid,
+            item.link,
+            item.title,
+            item.text,
+            analysed.summary,
+            iso(item.published),
+            iso(item.updated),
+            analysed.content_hash,
+            _dumps([[m.topic, m.rule] for m in analysed.topics]),
+            _dumps(ids.dockets),
+            _dumps(ids.documents()),
+            _dumps([[d.kind, d.date.isoformat()] for d in ids.dates]),
+            _dumps(item.authors),
+            _dumps(item.categories),
+            _dumps(analysed.matters),
+            item.doc_type,
+        )
 
     def _update_item(self, row: dict, analysed: AnalyzedItem, now: dt.datetime) -> None:
-        values = self._item_values(analysed)
         revision = row["revision"] + 1
-        assignments = ", ".join(f"{name} = ?" for name in values)
+        assignments = ", ".join(f"{name} = ?" for name in _ITEM_COLUMNS)
         self.db.execute(
             f"UPDATE items SET {assignments}, revision = ?, last_changed_at = ? WHERE id = ?",
-            [*values.values(), revision, iso(now), row["id"]],
+            [*self._item_values(analysed), revision, iso(now), row["id"]],
         )
         self.db.execute(
             "INSERT INTO item_versions (item_id, revision, title, content_hash, recorded_at) "
@@ -211,58 +218,60 @@ class ItemWriter:
         now: dt.datetime,
         result: IngestResult,
     ) -> list[_NewEvent]:
+        """Insert a batch with a handful of executemany calls.
+
+        Ids are assigned here (the write transaction holds SQLite's write lock, so max(id) is
+        stable), which lets a new event take its first item's id with no update afterwards.
+        """
         events = self._lookup_events(new_items)
-        new_events: list[_NewEvent] = []
+        next_id = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0]
         stamp = iso(now)
+        new_events: list[_NewEvent] = []
+        item_rows, event_rows, key_rows, identity_rows, matter_rows = [], [], [], [], []
         for analysed in new_items:
+            item_id, next_id = next_id, next_id + 1
             event_id = next((events[k] for k in analysed.identity_keys if k in events), None)
-            is_new_event = event_id is None
-            if is_new_event:
-                event_id = self.db.execute(
-                    "INSERT INTO events (created_at) VALUES (?)", [stamp]
-                ).lastrowid
-            values = self._item_values(analysed)
-            columns = ", ".join(values)
-            marks = ", ".join("?" * len(values))
-            item_id = self.db.execute(
-                f"INSERT INTO items (source_id, event_id, first_seen_at, last_changed_at, "
-                f"{columns}) VALUES (?, ?, ?, ?, {marks})",
-                [source.id, event_id, stamp, stamp, *values.values()],
-            ).lastrowid
-            self.db.conn.executemany(
-                "INSERT OR IGNORE INTO item_keys (source_id, key, item_id) VALUES (?, ?, ?)",
-                [(source.id, key, item_id) for key in analysed.dedupe_keys],
-            )
-            self.db.conn.executemany(
-                "INSERT OR IGNORE INTO event_keys (key, event_id) VALUES (?, ?)",
-                [(key, event_id) for key in analysed.identity_keys],
-            )
-            for key in analysed.identity_keys:
-                events.setdefault(key, event_id)
-            self._record_matter_events(analysed, item_id, now)
-            result.new += 1
-            if is_new_event:
-                self.db.execute(
-                    "UPDATE events SET primary_item_id = ? WHERE id = ?", [item_id, event_id]
-                )
+            if event_id is None:
+                event_id = item_id
+                event_rows.append((event_id, item_id, stamp))
                 new_events.append(_NewEvent(event_id, analysed))
             else:
                 result.also_in += 1
-        return new_events
-
-    def _record_matter_events(self, analysed: AnalyzedItem, item_id: int, now: dt.datetime) -> None:
-        if not analysed.matters:
-            return
-        item = analysed.item
-        when = (item.published or now).date().isoformat()
-        state = infer_event_state(item.title, item.text)
-        documents = analysed.identifiers.documents()
-        document = (item.own_documents or documents or (None,))[0]
-        self.db.conn.executemany(
+            for key in analysed.identity_keys:
+                events.setdefault(key, event_id)
+                identity_rows.append((key, event_id))
+            item_rows.append(
+                (item_id, source.id, event_id, stamp, stamp, *self._item_values(analysed))
+            )
+            key_rows.extend((source.id, key, item_id) for key in analysed.dedupe_keys)
+            matter_rows.extend(
+                (matter, e.date.isoformat(), e.label, e.state, e.document, e.url, item_id)
+                for matter in analysed.matters
+                for e in analysed.matter_events
+            )
+        marks = ", ".join("?" * (5 + len(_ITEM_COLUMNS)))
+        conn = self.db.conn
+        conn.executemany(
+            "INSERT INTO events (id, primary_item_id, created_at) VALUES (?, ?, ?)", event_rows
+        )
+        conn.executemany(
+            f"INSERT INTO items (id, source_id, event_id, first_seen_at, last_changed_at, "
+            f"{', '.join(_ITEM_COLUMNS)}) VALUES ({marks})",
+            item_rows,
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO item_keys (source_id, key, item_id) VALUES (?, ?, ?)", key_rows
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO event_keys (key, event_id) VALUES (?, ?)", identity_rows
+        )
+        conn.executemany(
             "INSERT OR IGNORE INTO matter_events "
             "(matter_id, date, label, state, document, url, item_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(m, when, item.title, state, document, item.link, item_id) for m in analysed.matters],
+            matter_rows,
         )
+        result.new += len(new_items)
+        return new_events
 
     def _queue_alerts(
         self,

@@ -43,6 +43,7 @@ def _initial(db: sqlite_utils.Database) -> None:
             not_modified INTEGER NOT NULL DEFAULT 0,
             items_total INTEGER NOT NULL DEFAULT 0
         );
+        -- An event's id is the id of its primary (first) item.
         CREATE TABLE events (
             id INTEGER PRIMARY KEY,
             primary_item_id INTEGER,
@@ -134,7 +135,7 @@ def _initial(db: sqlite_utils.Database) -> None:
             label TEXT NOT NULL,
             state TEXT, document TEXT, url TEXT,
             item_id INTEGER NOT NULL,
-            UNIQUE (matter_id, item_id)
+            UNIQUE (matter_id, item_id, date, label)
         );
         CREATE VIRTUAL TABLE items_fts USING fts5(
             title, text, content='items', content_rowid='id', tokenize='porter unicode61'
