@@ -49,22 +49,38 @@ def drain_outbox(
         claimed = store.outbox.claim_due(now, platforms=list(sinks), limit=batch)
         if not claimed:
             return report
+        claimed = [_with_names(c, names) for c in claimed]
         outcomes: list[DeliveryOutcome] = []
-        for platform, sink in sinks.items():
-            mine = [_with_names(c, names) for c in claimed if c.destination.platform == platform]
-            if mine:
-                outcomes.extend(_deliver_safely(sink, mine))
-        store.outbox.record(outcomes, now)
+        for destination_id, entries in _by_destination(claimed).items():
+            sink = sinks[entries[0].destination.platform]
+            outcomes.extend(_deliver_safely(sink, entries))
+            log.debug(
+                "destination %s: %d alerts handed to %s",
+                destination_id,
+                len(entries),
+                sink.platform,
+            )
+        store.outbox.record(outcomes, now, claimed)
         for outcome in outcomes:
             if outcome.status == "sent":
                 report.sent += 1
-            elif outcome.status == "retry":
+            elif outcome.status in ("retry", "pause"):
                 report.retried += 1
+                if outcome.status == "pause":
+                    log.warning("destination paused: %s", outcome.detail)
             else:
                 report.failed += 1
                 log.warning("alert %s failed permanently: %s", outcome.outbox_id, outcome.detail)
         if len(claimed) < batch or report.retried:
             return report
+
+
+def _by_destination(claimed: list[ClaimedAlert]) -> dict[int, list[ClaimedAlert]]:
+    """Claimed alerts grouped per destination, in queue order (a sink sees one channel)."""
+    groups: dict[int, list[ClaimedAlert]] = {}
+    for entry in claimed:
+        groups.setdefault(entry.destination.id, []).append(entry)
+    return groups
 
 
 def _deliver_safely(sink: Sink, claimed: list[ClaimedAlert]) -> list[DeliveryOutcome]:

@@ -248,13 +248,28 @@ class Alert:
     also_in: tuple[str, ...] = ()
     matters: tuple[str, ...] = ()
 
+    @property
+    def thread_key(self) -> str | None:
+        """The proceeding this alert belongs to (one chat thread each): matter, else docket."""
+        if self.matters:
+            return f"matter:{self.matters[0]}"
+        if self.dockets:
+            return f"docket:{self.dockets[0]}"
+        return None
+
 
 @dataclass(frozen=True)
 class DeliveryOutcome:
-    """What a sink reports for one alert: sent, retry later, or failed for good."""
+    """What a sink reports for one alert.
+
+    sent: delivered (ref = platform message id). retry: transient, try again after
+    retry_after_seconds. pause: the destination itself is unusable (channel gone, token revoked);
+    it is paused with `detail` as the reason and the alert stays queued. failed: this alert can
+    never be delivered; the reason is kept.
+    """
 
     outbox_id: int
-    status: str  # "sent" | "retry" | "failed"
+    status: str  # "sent" | "retry" | "pause" | "failed"
     detail: str = ""
     retry_after_seconds: float | None = None
     ref: str | None = None  # platform message reference (e.g. Slack ts), for later edits

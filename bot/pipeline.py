@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from bot.analyze import AnalyzedFeed
 from bot.analyzer import Analyzer
 from bot.config import Config
+from bot.digest import DigestSchedule
 from bot.errors import FeedParseError
 from bot.feeds.backoff import next_poll_delay
 from bot.feeds.fetch import Fetcher
@@ -55,6 +56,7 @@ class Pipeline:
     analyzer: Analyzer
     clock: Callable[[], dt.datetime] = utc_now
     rng: random.Random = field(default_factory=random.Random)
+    digests: DigestSchedule = field(default_factory=DigestSchedule)
 
     async def poll_source(self, source: Source) -> SourceOutcome:
         """Fetch, analyse and store one source; failures end as a health state, never raise."""
@@ -114,6 +116,7 @@ class Pipeline:
             first_poll=first_poll,
             first_poll_alerts=self.config.first_poll_alerts,
             max_alerts_per_poll=self.config.max_alerts_per_poll,
+            digest_at=self.digests.next_after(now),
         )
         ingest = IngestResult()
         with self.store.transaction():

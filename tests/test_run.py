@@ -47,7 +47,9 @@ def test_run_polls_alerts_and_stops_cleanly(tmp_path, stop_signal):
         )
         bot = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--feeds", str(feeds), "--db", str(db)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         try:

@@ -41,6 +41,7 @@ class IngestPolicy:
     first_poll: bool = False
     first_poll_alerts: int = 3
     max_alerts_per_poll: int = 20
+    digest_at: dt.datetime | None = None  # when `daily` subscribers get their next digest
 
 
 @dataclass
@@ -295,4 +296,6 @@ class ItemWriter:
             )
         for event in alerted:
             topics = [m.topic for m in event.item.topics]
-            result.alerts_queued += self.outbox.queue_new(event.event_id, topics, now)
+            result.alerts_queued += self.outbox.queue_new(
+                event.event_id, topics, now, digest_at=policy.digest_at
+            )

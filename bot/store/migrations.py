@@ -193,3 +193,22 @@ def apply_migrations(db: sqlite_utils.Database) -> list[str]:
         db.execute("COMMIT")
         applied.append(name)
     return applied
+
+
+@migration("0002_digests_and_threads")
+def _digests_and_threads(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        ALTER TABLE outbox ADD COLUMN digest INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX subscriptions_topic ON subscriptions(topic);
+        -- One thread per proceeding per destination: the platform ref of its first message.
+        CREATE TABLE threads (
+            destination_id INTEGER NOT NULL,
+            thread_key TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (destination_id, thread_key)
+        );
+        """,
+    )

@@ -26,7 +26,9 @@ class ClaimedAlert:
     destination: Destination
     alert: Alert
     attempts: int
-    ref: str | None = None  # the platform reference of the first post, for edits and threads
+    ref: str | None = None  # the platform reference of this event's first post here, for edits
+    thread_ref: str | None = None  # the thread of this alert's proceeding here, if one exists
+    digest: bool = False  # queued for the destination's daily digest
 
 
 def _destination(row: dict) -> Destination:
@@ -47,26 +49,43 @@ class Outbox:
 
     # -- queueing (called inside the ingest transaction) ----------------------------------
 
-    def queue_new(self, event_id: int, topics: Sequence[str], now: dt.datetime) -> int:
-        """Queue a first alert for every destination subscribed to one of `topics` (or '*')."""
+    def queue_new(
+        self,
+        event_id: int,
+        topics: Sequence[str],
+        now: dt.datetime,
+        *,
+        digest_at: dt.datetime | None = None,
+    ) -> int:
+        """Queue a first alert for every destination subscribed to one of `topics` (or '*').
+
+        A destination whose matching subscriptions are all `daily` gets the alert in its next
+        digest (`digest_at`); any `realtime` match delivers it now.
+        """
         wanted = [*topics, "*"]
         marks = ",".join("?" * len(wanted))
+        digest_time = iso(digest_at or now + dt.timedelta(days=1))
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO outbox "
-            "(event_id, destination_id, action, revision, next_attempt_at, created_at) "
-            "SELECT DISTINCT ?, destination_id, 'new', 1, ?, ? FROM subscriptions "
-            f"WHERE topic IN ({marks})",
-            [event_id, iso(now), iso(now), *wanted],
+            "(event_id, destination_id, action, revision, next_attempt_at, created_at, digest) "
+            "SELECT ?, destination_id, 'new', 1, "
+            "CASE WHEN min(mode = 'daily') = 1 THEN ? ELSE ? END, ?, min(mode = 'daily') "
+            f"FROM subscriptions WHERE topic IN ({marks}) GROUP BY destination_id",
+            [event_id, digest_time, iso(now), iso(now), *wanted],
         )
         return cursor.rowcount
 
     def queue_update(self, event_id: int, revision: int, now: dt.datetime) -> int:
-        """Queue an edit of an already queued or sent alert, for each destination that has it."""
+        """Queue an edit of an alert already posted somewhere.
+
+        Where the first alert is still queued, nothing is added: it is rendered from the
+        item's current content when it goes out.
+        """
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO outbox "
             "(event_id, destination_id, action, revision, next_attempt_at, created_at) "
             "SELECT DISTINCT event_id, destination_id, 'update', ?, ?, ? FROM outbox "
-            "WHERE event_id = ? AND state != 'failed'",
+            "WHERE event_id = ? AND state IN ('sent', 'sending')",
             [revision, iso(now), iso(now), event_id],
         )
         return cursor.rowcount
@@ -102,28 +121,61 @@ class Outbox:
                 )
         return [self._load(outbox_id) for outbox_id in ids]
 
-    def record(self, outcomes: Sequence[DeliveryOutcome], now: dt.datetime) -> None:
-        """Apply what the sinks reported: sent, retry later, or failed for good."""
+    def record(
+        self,
+        outcomes: Sequence[DeliveryOutcome],
+        now: dt.datetime,
+        claimed: Sequence[ClaimedAlert] = (),
+    ) -> None:
+        """Apply what the sinks reported (see DeliveryOutcome) in one transaction.
+
+        A first post on a proceeding becomes that destination's thread for it.
+        """
+        by_id = {c.alert.outbox_id: c for c in claimed}
         with transaction(self.db):
             for outcome in outcomes:
+                entry = by_id.get(outcome.outbox_id)
                 if outcome.status == "sent":
-                    self.db.execute(
-                        "UPDATE outbox SET state = 'sent', sent_at = ?, ref = ?, last_error = NULL "
-                        "WHERE id = ?",
-                        [iso(now), outcome.ref, outcome.outbox_id],
-                    )
+                    self._mark_sent(outcome, entry, now)
                 elif outcome.status == "retry":
-                    delay = max(1.0, outcome.retry_after_seconds or 30.0)
+                    attempts = entry.attempts if entry else 1
+                    backoff = min(3600.0, 30.0 * 2 ** max(0, attempts - 1))
+                    delay = max(1.0, outcome.retry_after_seconds or backoff)
+                    self._back_to_pending(outcome, now + dt.timedelta(seconds=delay))
+                elif outcome.status == "pause":
+                    self._back_to_pending(outcome, now)
                     self.db.execute(
-                        "UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? "
-                        "WHERE id = ?",
-                        [iso(now + dt.timedelta(seconds=delay)), outcome.detail, outcome.outbox_id],
+                        "UPDATE destinations SET paused_reason = ?, paused_at = ? "
+                        "WHERE id = (SELECT destination_id FROM outbox WHERE id = ?)",
+                        [outcome.detail or "paused by the platform", iso(now), outcome.outbox_id],
                     )
                 else:
                     self.db.execute(
                         "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?",
                         [outcome.detail, outcome.outbox_id],
                     )
+
+    def _mark_sent(
+        self, outcome: DeliveryOutcome, entry: ClaimedAlert | None, now: dt.datetime
+    ) -> None:
+        self.db.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, ref = coalesce(?, ref), "
+            "last_error = NULL WHERE id = ?",
+            [iso(now), outcome.ref, outcome.outbox_id],
+        )
+        key = entry.alert.thread_key if entry else None
+        if key and outcome.ref and entry.thread_ref is None and entry.alert.action == "new":
+            self.db.execute(
+                "INSERT OR IGNORE INTO threads (destination_id, thread_key, ref, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                [entry.destination.id, key, outcome.ref, iso(now)],
+            )
+
+    def _back_to_pending(self, outcome: DeliveryOutcome, when: dt.datetime) -> None:
+        self.db.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ? WHERE id = ?",
+            [iso(when), outcome.detail, outcome.outbox_id],
+        )
 
     def recover_in_flight(self) -> int:
         """Put rows left in `sending` by a crash back to pending; return how many.
@@ -156,11 +208,20 @@ class Outbox:
             "ORDER BY revision LIMIT 1",
             [row["event_id"], row["destination_id"]],
         ).fetchone()
+        alert = load_alert(self.db, row["event_id"], outbox_id, row["action"], row["revision"])
+        thread = None
+        if alert.thread_key:
+            thread = self.db.execute(
+                "SELECT ref FROM threads WHERE destination_id = ? AND thread_key = ?",
+                [row["destination_id"], alert.thread_key],
+            ).fetchone()
         return ClaimedAlert(
             destination=_destination(row),
-            alert=load_alert(self.db, row["event_id"], outbox_id, row["action"], row["revision"]),
+            alert=alert,
             attempts=row["attempts"],
             ref=first_ref[0] if first_ref else None,
+            thread_ref=thread[0] if thread else None,
+            digest=bool(row["digest"]),
         )
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from bot.analyze import analyze_items
-from bot.models import ParsedItem, Source, Topic
+from bot.models import DeliveryOutcome, ParsedItem, Source, Topic
 from bot.store import IngestPolicy, Store
 
 NOW = dt.datetime(2025, 11, 21, 12, 0, tzinfo=dt.UTC)
@@ -65,11 +65,24 @@ def test_new_items_are_stored_and_alerted_once(store):
 
 def test_changed_content_under_same_guid_is_an_update_not_a_new_alert(store):
     ingest(store, FCC, analysed(FCC, item(1)))
+    claimed = store.outbox.claim_due(NOW, platforms=["console"])
+    store.outbox.record([DeliveryOutcome(claimed[0].alert.outbox_id, "sent", ref="m1")], NOW)
     result = ingest(store, FCC, analysed(FCC, item(1, text="Corrected: comments due later.")))
     assert (result.new, result.updated) == (0, 1)
-    assert [row[1:] for row in pending(store)] == [("new", 1), ("update", 2)]
+    assert [row[1:] for row in pending(store)] == [("update", 2)]
     versions = store.db.execute("SELECT revision FROM item_versions").fetchall()
     assert versions == [(2,)]
+    update = store.outbox.claim_due(NOW, platforms=["console"])[0]
+    assert (update.alert.action, update.ref) == ("update", "m1")
+    assert "Corrected" in update.alert.summary
+
+
+def test_an_update_before_the_first_alert_went_out_queues_nothing_more(store):
+    ingest(store, FCC, analysed(FCC, item(1)))
+    result = ingest(store, FCC, analysed(FCC, item(1, text="Corrected text.")))
+    assert result.updated == 1
+    queued = store.outbox.claim_due(NOW, platforms=["console"])
+    assert [(c.alert.action, c.alert.summary) for c in queued] == [("new", "Corrected text.")]
 
 
 def test_guid_churn_does_not_repost(store):

@@ -1,0 +1,1 @@
+"""Platform-free chat commands: text in, a `Reply` out (see bot.commands.reply)."""

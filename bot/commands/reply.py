@@ -1,0 +1,83 @@
+"""The platform-free reply model: what a command answers, before any chat renders it.
+
+Commands build a `Reply` from these blocks; the Slack adapter renders it as Block Kit, the Teams
+adapter as an Adaptive Card or text. Text the bot wrote itself is trusted; anything that came
+from a feed or a user (titles, labels, error messages from servers, queries) is carried in
+fields marked untrusted, and every renderer escapes those.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A short title line (trusted text)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph. `untrusted=True` when any of it came from a feed or a user."""
+
+    text: str
+    untrusted: bool = False
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Label → value pairs (labels trusted, values treated as untrusted)."""
+
+    pairs: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """A stored item or alert as a list entry. Every text field is untrusted."""
+
+    title: str
+    link: str | None
+    source: str
+    published: dt.datetime | None = None
+    topics: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()  # dockets and document numbers
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Button:
+    """An action: open a URL, or run a follow-up command (e.g. the next page of a search).
+
+    Platforms that cannot run follow-up commands from a button (Teams webhooks) show the
+    command as text instead.
+    """
+
+    label: str
+    url: str | None = None
+    command: str | None = None  # e.g. "search --page 2 calea rescind"
+
+
+Block = Heading | Paragraph | Facts | ItemRef | Button
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A command's answer. `text` is the plain-text fallback and notification text."""
+
+    text: str
+    blocks: tuple[Block, ...] = ()
+    in_channel: bool = False  # visible to the whole channel (default: only to the asker)
+    ok: bool = True  # False for usage errors and refusals
+    changed: bool = False  # True when the command changed state (subscriptions, feeds)
+    extra: dict[str, object] = field(default_factory=dict)  # platform hints, rarely needed
+
+
+def error_reply(message: str, *, usage: str | None = None) -> Reply:
+    """A clear refusal: what was wrong, and how to use the command."""
+    blocks: tuple[Block, ...] = (Paragraph(message, untrusted=True),)
+    if usage:
+        blocks += (Paragraph(f"Usage: {usage}"),)
+    return Reply(text=message, blocks=blocks, ok=False)
