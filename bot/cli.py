@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import logging
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
 
 from bot import __version__
+from bot.cli_options import common_options
 from bot.config import Config, load_config
 from bot.delivery import drain_outbox
 from bot.errors import CaleaBotError
@@ -27,48 +26,15 @@ from bot.runtime import (
     build_sinks,
     close_pipeline,
     ensure_default_destinations,
-    resolve_paths,
     source_names,
+    with_user_sources,
 )
+from bot.sinks.teams.cli import teams
 from bot.status import build_status
 from bot.store import Store
 from bot.text_reports import render_cycle, render_search, render_status
 
 EXIT_CONFIG = 2
-
-
-def _setup_logging(verbose: int) -> None:
-    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs full request URLs at INFO; they can carry keys. Scheduler chatter is noise.
-    for noisy in ("httpx", "httpcore", "apscheduler"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
-
-
-def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--feeds, --db and -v on every command."""
-
-    @click.option(
-        "--feeds",
-        "feeds",
-        metavar="PATH",
-        help="feeds.yaml to use [env CALEA_BOT_FEEDS; default ./feeds.yaml]",
-    )
-    @click.option(
-        "--db",
-        "db",
-        metavar="PATH",
-        help="SQLite database [env CALEA_BOT_DB; default ./calea-bot.db]",
-    )
-    @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-    @functools.wraps(fn)
-    def wrapper(*args: Any, feeds: str | None, db: str | None, verbose: int, **kwargs: Any) -> Any:
-        _setup_logging(verbose)
-        return fn(*args, paths=resolve_paths(feeds, db), **kwargs)
-
-    return wrapper
 
 
 def _print_json(value: Any) -> None:
@@ -155,9 +121,10 @@ def poll(paths: Paths, once: bool, as_json: bool, source_ids: tuple[str, ...]) -
     `status`); non-zero only for bad configuration.
     """
     config = load_config(paths.feeds)
-    sources = [config.source(s) for s in source_ids] if source_ids else None
     store = Store(paths.db)
     try:
+        config = with_user_sources(config, store)
+        sources = [config.source(s) for s in source_ids] if source_ids else None
         sinks = build_sinks(sys.stderr if as_json else None)
         ensure_default_destinations(store, sinks, utc_now())
         pipeline = build_pipeline(config, store)
@@ -186,7 +153,7 @@ def status(paths: Paths, as_json: bool) -> None:
     config = load_config(paths.feeds)
     store = Store(paths.db)
     try:
-        report = build_status(config, store, utc_now())
+        report = build_status(with_user_sources(config, store), store, utc_now())
     finally:
         store.close()
     if as_json:
@@ -244,6 +211,9 @@ def demo(paths: Paths, keep: bool) -> None:
     from bot.demo import run_demo
 
     run_demo(paths.feeds, keep=keep)
+
+
+cli.add_command(teams)
 
 
 def main() -> None:

@@ -70,6 +70,7 @@ class Source:
     interval_seconds: int = 900
     topics: tuple[str, ...] = ()
     enabled: bool = True
+    public_only: bool = False  # added from chat: never fetch non-public addresses for it
 
 
 @dataclass(frozen=True)

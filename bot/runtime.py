@@ -6,6 +6,7 @@ same way. Environment variables are read only in `sink_settings_from_env`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Mapping
@@ -82,3 +83,8 @@ async def close_pipeline(pipeline: Pipeline) -> None:
 def source_names(config: Config) -> dict[str, str]:
     """Source id → display name, for rendering alerts."""
     return {s.id: s.name for s in config.sources}
+
+
+def with_user_sources(config: Config, store: Store) -> Config:
+    """feeds.yaml's sources followed by the feeds admins added from chat."""
+    return dataclasses.replace(config, sources=(*config.sources, *store.user_sources.all()))

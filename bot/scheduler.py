@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import signal
@@ -28,6 +29,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_SECONDS = 5
+SYNC_INTERVAL_SECONDS = 60
 SHUTDOWN_GRACE_SECONDS = 15
 
 
@@ -47,27 +49,35 @@ class BotScheduler:
         self.delivery_store_factory = delivery_store_factory
         self.drain_interval = drain_interval
         self._stop = asyncio.Event()
+        self.started = asyncio.Event()
         self._running: set[asyncio.Task] = set()
 
     def stop(self) -> None:
         """Ask the scheduler to stop (safe to call from a signal handler)."""
         self._stop.set()
 
+    @contextlib.contextmanager
+    def _tracked(self):
+        """Register the current job's task so shutdown waits for it instead of cancelling it."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            yield
+        finally:
+            self._running.discard(task)
+
     async def _poll(self, source: Source) -> None:
         if self._stop.is_set():
             return
         if not self.pipeline.store.sources.get(source.id).is_due(self.pipeline.clock()):
             return
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
-        try:
-            outcome = await self.pipeline.poll_source(source)
-            log.info("%s: %s — %s", source.id, outcome.health.value, outcome.message)
-        except Exception:  # noqa: BLE001 - one source's bug must not stop the others
-            log.exception("poll of %s crashed", source.id)
-        finally:
-            self._running.discard(task)
+        with self._tracked():
+            try:
+                outcome = await self.pipeline.poll_source(source)
+                log.info("%s: %s — %s", source.id, outcome.health.value, outcome.message)
+            except Exception:  # noqa: BLE001 - one source's bug must not stop the others
+                log.exception("poll of %s crashed", source.id)
 
     def _drain(self) -> None:
         store = self.delivery_store_factory()
@@ -85,8 +95,13 @@ class BotScheduler:
             store.close()
 
     async def _drain_job(self) -> None:
-        if not self._stop.is_set():
-            await asyncio.to_thread(self._drain)
+        if self._stop.is_set():
+            return
+        with self._tracked():
+            try:
+                await asyncio.to_thread(self._drain)
+            except Exception:  # noqa: BLE001 - the outbox keeps the alerts; next drain retries
+                log.exception("delivery failed; alerts stay queued")
 
     async def run(self) -> None:
         """Schedule every enabled source and the outbox; return after a stop request."""
@@ -95,35 +110,64 @@ class BotScheduler:
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not main thread
                 loop.add_signal_handler(sig, self.stop)
         scheduler = AsyncIOScheduler(timezone="UTC")
-        now = utc_now()
-        sources = [s for s in self.pipeline.config.sources if s.enabled]
-        for index, source in enumerate(sources):
-            interval = source.interval_seconds
-            scheduler.add_job(
-                self._poll,
-                IntervalTrigger(seconds=interval, jitter=min(interval * 0.1, 60)),
-                args=[source],
-                id=f"poll:{source.id}",
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=interval,
-                next_run_time=now.replace(microsecond=0) + _stagger(index),
-            )
+        self._scheduler = scheduler
+        for index, source in enumerate(s for s in self.pipeline.config.sources if s.enabled):
+            self._schedule_source(source, _stagger(index))
+        scheduler.add_job(
+            self._sync_user_sources,
+            IntervalTrigger(seconds=SYNC_INTERVAL_SECONDS),
+            id="sync-user-sources",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utc_now(),
+        )
         scheduler.add_job(
             self._drain_job,
             IntervalTrigger(seconds=self.drain_interval),
             id="outbox",
             max_instances=1,
             coalesce=True,
-            next_run_time=now,
+            next_run_time=utc_now(),
         )
         scheduler.start()
+        self.started.set()
         try:
             await self._stop.wait()
         finally:
             scheduler.shutdown(wait=False)
+            await asyncio.sleep(0.05)  # jobs already handed to the loop see the stop and return
             await self._finish_in_flight()
             await asyncio.to_thread(self._drain)
+            await self._finish_in_flight()  # a job that started while the last drain ran
+
+    def _schedule_source(self, source: Source, delay: dt.timedelta) -> None:
+        interval = source.interval_seconds
+        self._scheduler.add_job(
+            self._poll,
+            IntervalTrigger(seconds=interval, jitter=min(interval * 0.1, 60)),
+            args=[source],
+            id=f"poll:{source.id}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=interval,
+            next_run_time=utc_now().replace(microsecond=0) + delay,
+            replace_existing=True,
+        )
+
+    async def _sync_user_sources(self) -> None:
+        """Start polling feeds added from chat; stop polling removed ones."""
+        config = self.pipeline.config
+        configured = {s.id for s in config.sources if not s.public_only}
+        wanted = {s.id: s for s in self.pipeline.store.user_sources.all() if s.enabled}
+        scheduled = {s.id for s in config.sources if s.public_only}
+        for source_id in scheduled - wanted.keys():
+            self._scheduler.remove_job(f"poll:{source_id}")
+            log.info("stopped polling %s (removed from chat)", source_id)
+        for source_id in wanted.keys() - scheduled - configured:
+            self._schedule_source(wanted[source_id], dt.timedelta(0))
+            log.info("polling %s (added from chat)", source_id)
+        kept = [s for s in config.sources if not s.public_only]
+        self.pipeline.config = dataclasses.replace(config, sources=(*kept, *wanted.values()))
 
     async def _finish_in_flight(self) -> None:
         if not self._running:

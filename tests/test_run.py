@@ -63,7 +63,7 @@ def test_run_polls_alerts_and_stops_cleanly(tmp_path, stop_signal):
     assert out.count("[NEW] FCC test") == 3
     assert "2 sources enabled" in err and "sinks:  console" in err and str(db) in err
     assert "stopped cleanly" in err
-    assert "Traceback" not in err
+    assert "Traceback" not in err, err
     with sqlite3.connect(db) as conn:
         health = dict(conn.execute("SELECT source_id, health FROM source_state").fetchall())
     assert health == {"fcc": "ok", "ntia": "server_error"}

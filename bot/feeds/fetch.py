@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
+import socket
 import time
 import zlib
 from http import HTTPStatus
@@ -22,6 +23,7 @@ from types import TracebackType
 import httpx
 
 from bot.feeds.backoff import parse_retry_after
+from bot.feeds.guard import Resolver, check_public_url
 from bot.models import FetchResult, FetchSettings, Health, Source
 
 logger = logging.getLogger(__name__)
@@ -59,9 +61,14 @@ class Fetcher:
     """
 
     def __init__(
-        self, settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        settings: FetchSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver = socket.getaddrinfo,
     ) -> None:
         self._settings = settings
+        self._resolver = resolver  # for public-only sources; injected in tests
         self._transport = transport
         # One small pool per host: httpcore scans its whole pool on every request, which is
         # quadratic in the pool size, and per-host politeness caps each host at a few
@@ -174,6 +181,12 @@ class Fetcher:
         seen: set[str] = set()
         for _hop in range(self._settings.max_redirects + 1):
             seen.add(str(attempt.url))
+            if attempt.source.public_only:
+                refusal = await asyncio.to_thread(
+                    check_public_url, str(attempt.url), self._resolver
+                )
+                if refusal is not None:
+                    return attempt.failure(Health.INVALID_URL, refusal)
             async with self._host_limit(attempt.url):
                 if attempt.deadline is None:
                     attempt.started = time.monotonic()

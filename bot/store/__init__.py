@@ -15,6 +15,8 @@ from bot.store.outbox import ClaimedAlert, Outbox
 from bot.store.queries import Queries, StoredItem
 from bot.store.sources import SourceState, SourceStates
 from bot.store.subscriptions import Subscription, Subscriptions
+from bot.store.teams_webhooks import TeamsWebhooks
+from bot.store.user_sources import UserSources
 
 __all__ = [
     "ClaimedAlert",
@@ -38,6 +40,8 @@ class Store:
         self.items = ItemWriter(self.db, self.outbox)
         self.subscriptions = Subscriptions(self.db)
         self.queries = Queries(self.db)
+        self.user_sources = UserSources(self.db)
+        self.teams_webhooks = TeamsWebhooks(self.db)
 
     def transaction(self):
         """Context manager for one atomic write spanning several repositories."""

@@ -212,3 +212,26 @@ def _digests_and_threads(db: sqlite_utils.Database) -> None:
         );
         """,
     )
+
+
+@migration("0003_user_sources")
+def _user_sources(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- Feeds added from chat (`feeds add`), polled beside the ones in feeds.yaml.
+        CREATE TABLE user_sources (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            url TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL DEFAULT 'auto',
+            interval_seconds INTEGER NOT NULL,
+            topics TEXT NOT NULL DEFAULT '[]',
+            enabled INTEGER NOT NULL DEFAULT 1,
+            added_by TEXT,
+            added_by_name TEXT,
+            platform TEXT,
+            added_at TEXT NOT NULL
+        );
+        """,
+    )

@@ -139,3 +139,12 @@ class Queries:
     def item_count(self) -> int:
         """How many items are stored."""
         return self.db.execute("SELECT count(*) FROM items").fetchone()[0]
+
+    def matter_items(self, matter_id: str, *, limit: int = 5) -> list[StoredItem]:
+        """The newest stored items that cite a tracked matter's dockets or documents."""
+        sql = (
+            f"SELECT {_ITEM_COLUMNS} FROM items i "
+            "WHERE EXISTS (SELECT 1 FROM json_each(i.matters) j WHERE j.value = ?) "
+            "ORDER BY coalesce(i.published, i.first_seen_at) DESC, i.id DESC LIMIT ?"
+        )
+        return [_stored_item(r) for r in self.db.query(sql, [matter_id, limit])]

@@ -486,3 +486,42 @@ def test_waiting_for_a_busy_host_does_not_count_against_the_total_deadline(feed_
             return await asyncio.gather(*(fetcher.fetch(source) for _ in range(6)))
 
     assert [r.health for r in asyncio.run(run())] == [Health.OK] * 6
+
+
+def test_public_only_source_is_refused_before_any_request_and_on_redirect(feed_server):
+    feed_server.route("/feed.xml", body=b"<rss/>")
+    direct = Source(id="u", name="u", url=feed_server.url("/feed.xml"), public_only=True)
+    result = asyncio.run(_fetch_once(direct))
+    assert result.health is Health.INVALID_URL
+    assert "loopback" in result.message
+    assert feed_server.requests_to("/feed.xml") == []
+
+
+async def _fetch_once(source: Source) -> FetchResult:
+    async with Fetcher(FetchSettings()) as fetcher:
+        return await fetcher.fetch(source)
+
+
+def test_public_only_source_redirected_to_cloud_metadata_is_refused():
+    requested: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requested.append(str(request.url))
+        return httpx.Response(302, headers={"Location": "http://169.254.169.254/latest/meta-data"})
+
+    def public_dns(host, port):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+
+    source = Source(id="u", name="u", url="https://feeds.example.org/rss", public_only=True)
+
+    async def go() -> FetchResult:
+        fetcher = Fetcher(
+            FetchSettings(), transport=httpx.MockTransport(handler), resolver=public_dns
+        )
+        async with fetcher:
+            return await fetcher.fetch(source)
+
+    result = asyncio.run(go())
+    assert result.health is Health.INVALID_URL
+    assert "cloud metadata" in result.message
+    assert requested == ["https://feeds.example.org/rss"]

@@ -1,0 +1,41 @@
+"""What a chat command runs with: who asked, where, and the bot's services.
+
+Adapters (Slack, Teams) build a `CommandContext` per invocation and one `CommandServices` per
+process, then call `bot.commands.dispatch.run_command`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.config import Config
+from bot.feeds.guard import Resolver  # resolves like socket.getaddrinfo; injected in tests
+from bot.probe import ProbeResult
+from bot.store import Store
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who ran a command, in which channel, and when."""
+
+    platform: str  # "slack" | "teams"
+    channel: str  # platform channel id (Slack "C123…"; Teams conversation id)
+    channel_name: str  # for display
+    user_id: str
+    user_name: str
+    is_admin: bool  # the adapter decides (Slack: CALEA_BOT_ADMINS or workspace admin/owner)
+    now: dt.datetime  # aware UTC
+
+
+@dataclass
+class CommandServices:
+    """The bot's state and helpers commands use. Commands never fetch feeds themselves."""
+
+    config: Config
+    store: Store  # its own connection
+    probe_url: Callable[[str], Awaitable[ProbeResult]] | None = None  # used by `feeds add`
+    digest_time: str = "08:00"  # local time of daily digests, for help text
+    resolve_host: Resolver = socket.getaddrinfo  # `feeds add` checks where a URL points

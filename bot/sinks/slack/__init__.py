@@ -1,0 +1,220 @@
+"""Slack: a sink that posts alerts, and a Bolt app that answers /calea.
+
+`SlackIntegration.from_env` reads the environment once and builds everything:
+
+- SLACK_BOT_TOKEN (xoxb-…): required; without it Slack is off (from_env returns None).
+- SLACK_APP_TOKEN (xapp-…): Socket Mode (no public URL needed). Without it, HTTP mode, which
+  needs SLACK_SIGNING_SECRET and serves POST /slack/events from `routes()`.
+- SLACK_API_URL: another Web API base URL (GovSlack, tests); must be http(s).
+- CALEA_BOT_ADMINS: comma-separated Slack user ids allowed to run admin commands.
+
+Tokens are never logged or put in error messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.commands.context import CommandServices
+from bot.errors import ConfigError
+from bot.sinks.slack.admins import AdminPolicy, parse_admins
+from bot.sinks.slack.app import SlackHandlers, build_app
+from bot.sinks.slack.errors import error_code
+from bot.sinks.slack.sink import SlackSink
+from bot.sinks.slack.workspace import Workspace, identify_workspace
+
+__all__ = ["SlackIntegration", "SlackSink", "Workspace"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+EVENTS_PATH = "/slack/events"
+#: Slack's payloads are a few KB; anything far larger is not from Slack.
+MAX_REQUEST_BYTES = 1024 * 1024
+API_TIMEOUT_SECONDS = 15
+
+
+def _api_url(env: Mapping[str, str]) -> str:
+    url = (env.get("SLACK_API_URL") or "").strip() or DEFAULT_API_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_API_URL}, got {url!r}."
+        )
+    return url if url.endswith("/") else url + "/"
+
+
+def _bot_token(env: Mapping[str, str]) -> str | None:
+    token = (env.get("SLACK_BOT_TOKEN") or "").strip()
+    if not token:
+        return None
+    if token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN holds an app-level token (xapp-…). Put that one in SLACK_APP_TOKEN "
+            "and set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…)."
+        )
+    if token.startswith("xoxp-"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN holds a user token (xoxp-…); use the Bot User OAuth Token (xoxb-…) "
+            "from the app's OAuth & Permissions page."
+        )
+    return token
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The request body, or None when it exceeds MAX_REQUEST_BYTES."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class SlackIntegration:
+    """The Slack sink plus the Bolt app, configured from the environment (see the module)."""
+
+    platform = "slack"
+
+    def __init__(
+        self,
+        *,
+        client: WebClient,
+        services: CommandServices,
+        mode: str,
+        signing_secret: str = "",
+        app_token: str | None = None,
+        admins: frozenset[str] | None = None,
+        sink: SlackSink | None = None,
+    ) -> None:
+        self.client = client
+        self.mode = mode
+        self.sink = sink or SlackSink(client)
+        self.workspace: Workspace | None = None
+        self._app_token = app_token
+        self.handlers = SlackHandlers(
+            services, admins=AdminPolicy(client, admins), workspace=self._installed_workspace
+        )
+        self.app = build_app(self.handlers, client=client, signing_secret=signing_secret)
+        self._socket: SocketModeHandler | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], services: CommandServices) -> SlackIntegration | None:
+        """Build from environment variables; None when SLACK_BOT_TOKEN is unset.
+
+        Raises ConfigError naming the variable when the settings cannot work. Makes no
+        network call (see `verify`).
+        """
+        token = _bot_token(env)
+        if token is None:
+            return None
+        app_token = (env.get("SLACK_APP_TOKEN") or "").strip() or None
+        if app_token is not None and not app_token.startswith("xapp-"):
+            raise ConfigError(
+                "SLACK_APP_TOKEN must be an app-level token starting with xapp- (app settings → "
+                "Basic Information → App-Level Tokens, scope connections:write)."
+            )
+        secret = (env.get("SLACK_SIGNING_SECRET") or "").strip()
+        if app_token is None and not secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set. Without SLACK_APP_TOKEN the bot receives Slack "
+                "requests over HTTP and must verify them with the app's Signing Secret (app "
+                "settings → Basic Information → App Credentials). Set it, or set SLACK_APP_TOKEN "
+                "(xapp-…) to use Socket Mode instead."
+            )
+        client = WebClient(token=token, base_url=_api_url(env), timeout=API_TIMEOUT_SECONDS)
+        return cls(
+            client=client,
+            services=services,
+            mode="socket" if app_token else "http",
+            signing_secret=secret,
+            app_token=app_token,
+            admins=parse_admins(env),
+        )
+
+    # -- checks ---------------------------------------------------------------------------------
+
+    def verify(self) -> Workspace:
+        """auth.test: which workspace the token belongs to. ConfigError if Slack refuses it."""
+        self.workspace = identify_workspace(self.client)
+        log.info(
+            "Slack: connected to workspace %s (%s) as %s",
+            self.workspace.team_name,
+            self.workspace.team_id,
+            self.workspace.bot_user_id,
+        )
+        return self.workspace
+
+    def _installed_workspace(self) -> Workspace | None:
+        if self.workspace is None:
+            try:
+                self.verify()
+            except ConfigError as exc:
+                log.error("Slack: %s", exc)
+        return self.workspace
+
+    # -- HTTP mode ------------------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        """POST /slack/events for HTTP mode (commands, buttons, events); none in Socket Mode."""
+        if self.mode != "http":
+            return []
+        return [Route(EVENTS_PATH, self._events, methods=["POST"])]
+
+    async def _events(self, request: Request) -> Response:
+        try:
+            body = await _read_body(request)
+        except ClientDisconnect:
+            return PlainTextResponse("client disconnected", status_code=400)
+        if body is None:
+            return PlainTextResponse("request body too large", status_code=413)
+        try:
+            bolt_request = to_bolt_request(request, body)
+        except UnicodeDecodeError:
+            return PlainTextResponse("request body is not UTF-8", status_code=400)
+        # Bolt's dispatch is blocking (it waits up to 3 s for ack): keep it off the event loop.
+        bolt_response = await run_in_threadpool(self.app.dispatch, bolt_request)
+        return to_starlette_response(bolt_response)
+
+    # -- Socket Mode ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Socket Mode: open the WebSocket in background threads (no-op in HTTP mode)."""
+        if self.mode != "socket" or self._socket is not None:
+            return
+        handler = SocketModeHandler(self.app, self._app_token)
+        try:
+            handler.connect()
+        except SlackApiError as exc:
+            raise ConfigError(
+                f"SLACK_APP_TOKEN was rejected by Slack ({error_code(exc)}): use an app-level "
+                "token (xapp-…) with the connections:write scope, and enable Socket Mode."
+            ) from None
+        except Exception as exc:  # noqa: BLE001 - network trouble at startup
+            raise ConfigError(
+                f"Could not open the Slack Socket Mode connection ({type(exc).__name__}: {exc})."
+            ) from None
+        self._socket = handler
+        log.info("Slack: Socket Mode connected")
+
+    def stop(self) -> None:
+        """Close the Socket Mode connection, if open."""
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None

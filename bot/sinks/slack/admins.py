@@ -1,0 +1,64 @@
+"""Who may run admin commands (`feeds add`, `feeds remove`) from Slack.
+
+CALEA_BOT_ADMINS, when set, is the whole list (comma-separated Slack user ids). Otherwise
+workspace admins and owners qualify, as users.info reports them (scope users:read); answers
+are cached for a few minutes, and a failed look-up means "not an admin".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+from slack_sdk import WebClient
+
+from bot.sinks.slack.errors import classify
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS = 300.0
+
+
+def parse_admins(env: Mapping[str, str]) -> frozenset[str] | None:
+    """The user ids in CALEA_BOT_ADMINS, or None when it is unset or blank."""
+    raw = env.get("CALEA_BOT_ADMINS", "")
+    ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    return ids or None
+
+
+class AdminPolicy:
+    """Decides whether a Slack user is a calea-bot admin."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        admins: frozenset[str] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.admins = admins
+        self._clock = clock
+        self._cache: dict[str, tuple[float, bool]] = {}
+        self._lock = threading.Lock()
+
+    def is_admin(self, user_id: str) -> bool:
+        """True for listed admins, or (without a list) workspace admins and owners."""
+        if self.admins is not None:
+            return user_id in self.admins
+        now = self._clock()
+        with self._lock:
+            cached = self._cache.get(user_id)
+        if cached and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        try:
+            user = self.client.users_info(user=user_id).get("user") or {}
+        except Exception as exc:  # noqa: BLE001 - unknown means not an admin
+            log.warning("users.info for %s failed (%s)", user_id, classify(exc, where="").error)
+            return False
+        answer = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        with self._lock:
+            self._cache[user_id] = (now, answer)
+        return answer

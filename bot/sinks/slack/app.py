@@ -1,0 +1,262 @@
+"""The Bolt app: /calea, the alert buttons, App Home, and uninstall events.
+
+Bolt is wiring here. Each listener acknowledges at once (Slack wants an answer within 3 s),
+then does the work in Bolt's worker thread and answers through `respond` (the response_url),
+ephemeral unless the command's reply is meant for the channel. The logic lives elsewhere:
+commands in `bot.commands.dispatch.run_command`, rendering in `blocks`/`home`.
+
+Requests are signed (Bolt checks X-Slack-Signature and rejects requests older than 5
+minutes); on top of that, requests from any workspace but the installed one are refused
+before they reach a listener.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from bot.commands.context import CommandContext, CommandServices
+from bot.commands.dispatch import run_command
+from bot.commands.item_refs import item_ref, one_per_event
+from bot.commands.reply import Reply, error_reply
+from bot.sinks.slack.admins import AdminPolicy
+from bot.sinks.slack.blocks import COMMAND_ACTION, MUTE_ACTION, OPEN_ACTION, render_reply
+from bot.sinks.slack.home import render_home
+from bot.sinks.slack.workspace import Workspace
+from bot.status import build_status
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/calea"
+MUTE_ACTIONS = re.compile(rf"^{MUTE_ACTION}(_\d+)?$")
+COMMAND_ACTIONS = re.compile(rf"^{COMMAND_ACTION}_\d+$")
+OPEN_ACTIONS = re.compile(rf"^{OPEN_ACTION}(_\d+)?$")
+_TOPIC_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# What Slack makes of typed links when escaping is on: <https://x|x> → https://x
+_SLACK_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>")
+
+OTHER_WORKSPACE = "This calea-bot is installed in another Slack workspace and does not answer here."
+UNINSTALLED_REASON = "the Slack app was uninstalled (app_uninstalled); reinstall it to resume"
+REVOKED_REASON = "Slack revoked the bot token (tokens_revoked); reinstall the app and resume"
+
+
+def command_text(raw: str) -> str:
+    """Slash-command text as the user typed it: Slack's &amp;/&lt;/&gt; and link markup undone."""
+    text = _SLACK_LINK.sub(lambda match: match.group(1), raw or "")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def utc_now() -> dt.datetime:
+    """The current time, aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class SlackHandlers:
+    """The listeners' logic, independent of how Bolt is configured (HTTP or Socket Mode).
+
+    `services.store` is one SQLite connection; listeners run on Bolt's worker threads, so
+    every use of it is serialised by one lock.
+    """
+
+    def __init__(
+        self,
+        services: CommandServices,
+        *,
+        admins: AdminPolicy,
+        workspace: Callable[[], Workspace | None],
+        now: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.services = services
+        self.admins = admins
+        self.workspace = workspace
+        self.now = now
+        self.lock = threading.Lock()
+
+    # -- refusing other workspaces (a Bolt before_authorize middleware) -----------------------
+
+    def guard(self, body: dict, context: Any, next_: Callable[[], BoltResponse]) -> BoltResponse:
+        """Let through requests for the installed workspace; answer others with a refusal."""
+        team_id = context.team_id
+        enterprise_id = context.enterprise_id
+        if not team_id and not enterprise_id:
+            return next_()  # url_verification and ssl_check carry no workspace
+        installed = self.workspace()
+        if installed is not None and installed.accepts(team_id, enterprise_id):
+            return next_()
+        log.warning("refused a Slack request from workspace %s", team_id or enterprise_id)
+        if isinstance(body, dict) and body.get("command"):
+            refusal = json.dumps({"response_type": "ephemeral", "text": OTHER_WORKSPACE})
+            return BoltResponse(
+                status=200, body=refusal, headers={"content-type": "application/json"}
+            )
+        return BoltResponse(status=200, body="")
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def _context(
+        self, channel: str, channel_name: str, user_id: str, user_name: str
+    ) -> CommandContext:
+        return CommandContext(
+            platform="slack",
+            channel=channel,
+            channel_name=channel_name,
+            user_id=user_id,
+            user_name=user_name or user_id,
+            is_admin=self.admins.is_admin(user_id),
+            now=self.now(),
+        )
+
+    def run(self, text: str, ctx: CommandContext) -> Reply:
+        """run_command under the store lock; never raises."""
+        try:
+            with self.lock:
+                return run_command(text, ctx, self.services)
+        except Exception:  # noqa: BLE001 - run_command should not raise; be sure anyway
+            log.exception("command crashed in %s", ctx.channel)
+            return error_reply("Sorry, that command failed. The error was logged.")
+
+    @staticmethod
+    def _answer(respond: Callable[..., Any], reply: Reply, *, in_channel: bool) -> None:
+        payload = render_reply(reply)
+        try:
+            respond(
+                text=payload["text"],
+                blocks=payload["blocks"],
+                response_type="in_channel" if in_channel else "ephemeral",
+                replace_original=False,
+            )
+        except Exception:  # noqa: BLE001 - an expired response_url must not crash the worker
+            log.exception("could not answer through response_url")
+
+    def command(self, ack: Callable[..., Any], command: dict, respond: Callable[..., Any]) -> None:
+        """/calea …: acknowledge, run the command, answer through the response_url."""
+        ack()
+        ctx = self._context(
+            command.get("channel_id", ""),
+            command.get("channel_name", ""),
+            command.get("user_id", ""),
+            command.get("user_name", ""),
+        )
+        reply = self.run(command_text(command.get("text", "")), ctx)
+        self._answer(respond, reply, in_channel=reply.in_channel)
+
+    def _action_context(self, body: dict) -> CommandContext | None:
+        channel = body.get("channel") or {}
+        channel_id = channel.get("id") or (body.get("container") or {}).get("channel_id")
+        if not channel_id:
+            return None
+        user = body.get("user") or {}
+        name = user.get("username") or user.get("name") or ""
+        return self._context(channel_id, channel.get("name", ""), user.get("id", ""), name)
+
+    def mute(
+        self, ack: Callable[..., Any], body: dict, action: dict, respond: Callable[..., Any]
+    ) -> None:
+        """ "Mute this topic here": unsubscribe the channel from the button's topic."""
+        ack()
+        topic = str(action.get("value", ""))
+        ctx = self._action_context(body)
+        if ctx is None:
+            return
+        if not _TOPIC_ID.match(topic) or topic == "all":
+            reply = error_reply("That button does not name a topic; use /calea unsubscribe.")
+        else:
+            reply = self.run(f"unsubscribe {topic}", ctx)
+        self._answer(respond, reply, in_channel=reply.in_channel)
+
+    def follow_up(
+        self, ack: Callable[..., Any], body: dict, action: dict, respond: Callable[..., Any]
+    ) -> None:
+        """A reply's command button (e.g. the next page of a search): run it like /calea."""
+        ack()
+        ctx = self._action_context(body)
+        if ctx is None:
+            return
+        reply = self.run(str(action.get("value", "")), ctx)
+        self._answer(respond, reply, in_channel=False)
+
+    @staticmethod
+    def open_link(ack: Callable[..., Any]) -> None:
+        """Link buttons open in the browser; Slack still wants the click acknowledged."""
+        ack()
+
+    # -- App Home and lifecycle events ----------------------------------------------------------
+
+    def home_view(self) -> dict:
+        """The App Home view from the store: source health, latest alerts, topics."""
+        config = self.services.config
+        store = self.services.store
+        names = {s.id: s.name for s in config.sources}
+        with self.lock:
+            health = build_status(config, store, self.now()).health_line()
+            latest = one_per_event(store.queries.latest(limit=30), 10)
+            paused = [
+                f"{d.name or d.address}: {d.paused_reason}"
+                for d in store.subscriptions.destinations()
+                if d.platform == "slack" and d.paused_reason
+            ]
+        return render_home(
+            health_line=health,
+            latest=[item_ref(i, names) for i in latest],
+            topics=config.topics,
+            paused=paused,
+        )
+
+    def home_opened(self, event: dict, client: WebClient) -> None:
+        """Publish the Home tab when a user opens it."""
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        try:
+            client.views_publish(user_id=event["user"], view=self.home_view())
+        except Exception:  # noqa: BLE001 - a failed publish only leaves the old view
+            log.exception("views.publish failed")
+
+    def pause_all(self, reason: str) -> int:
+        """Pause every Slack destination (alerts stay queued); return how many were paused."""
+        store = self.services.store.subscriptions
+        paused = 0
+        with self.lock:
+            for destination in store.destinations():
+                if destination.platform == "slack" and not destination.paused_reason:
+                    store.pause(destination.id, reason, now=self.now())
+                    paused += 1
+        log.warning("paused %d Slack destinations: %s", paused, reason)
+        return paused
+
+    def uninstalled(self, ack: Callable[..., Any]) -> None:
+        """app_uninstalled: nothing can be posted any more."""
+        ack()
+        self.pause_all(UNINSTALLED_REASON)
+
+    def tokens_revoked(self, ack: Callable[..., Any], event: dict) -> None:
+        """tokens_revoked: pause when the bot token is among them (user tokens do not matter)."""
+        ack()
+        if (event.get("tokens") or {}).get("bot"):
+            self.pause_all(REVOKED_REASON)
+
+
+def build_app(handlers: SlackHandlers, *, client: WebClient, signing_secret: str) -> App:
+    """A Bolt App with the handlers registered; makes no network call."""
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        token_verification_enabled=False,  # SlackIntegration.verify() calls auth.test itself
+        before_authorize=handlers.guard,
+        name="calea-bot",
+    )
+    app.command(COMMAND)(handlers.command)
+    app.action(MUTE_ACTIONS)(handlers.mute)
+    app.action(COMMAND_ACTIONS)(handlers.follow_up)
+    app.action(OPEN_ACTIONS)(handlers.open_link)
+    app.event("app_home_opened")(handlers.home_opened)
+    app.event("app_uninstalled")(handlers.uninstalled)
+    app.event("tokens_revoked")(handlers.tokens_revoked)
+    return app

@@ -1,0 +1,83 @@
+"""Microsoft Teams: alert cards through Workflows, commands through an outgoing webhook.
+
+- `TeamsIntegration.from_env` builds what a running bot needs: the `TeamsSink` (one Workflows
+  webhook per registered channel, see `calea-bot teams add-channel`) and, when
+  TEAMS_OUTGOING_WEBHOOK_SECRET is set, the POST /teams/messages route for @mention commands.
+- Environment: TEAMS_OUTGOING_WEBHOOK_SECRET (base64 security token of the outgoing webhook),
+  CALEA_BOT_TEAMS_ADMINS (Azure AD object ids allowed to add/remove feeds from Teams),
+  CALEA_BOT_TEAMS_ALLOWED_HOSTS (extra Workflows host suffixes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.routing import BaseRoute
+
+from bot.commands.context import CommandServices
+from bot.sinks.teams.registry import StoredWebhookUrls
+from bot.sinks.teams.signature import ENV_SECRET, parse_secret
+from bot.sinks.teams.sink import TeamsSink, TeamsSinkSettings
+from bot.sinks.teams.urls import WebhookUrlPolicy, mask_webhook_url
+from bot.sinks.teams.webhook import (
+    ENV_ADMINS,
+    CommandRunner,
+    OutgoingWebhook,
+    OutgoingWebhookSettings,
+    parse_admins,
+)
+from bot.store.teams_webhooks import TeamsWebhooks
+
+__all__ = ["TeamsIntegration", "TeamsSink", "TeamsSinkSettings", "mask_webhook_url"]
+
+
+class TeamsIntegration:
+    """The Teams parts of a running bot: a sink, and the outgoing-webhook route if configured."""
+
+    def __init__(self, sink: TeamsSink, endpoint: OutgoingWebhook | None = None) -> None:
+        self.sink = sink
+        self.endpoint = endpoint
+
+    @classmethod
+    def from_env(
+        cls,
+        env: Mapping[str, str],
+        services: CommandServices,
+        *,
+        policy: WebhookUrlPolicy | None = None,
+        sink_settings: TeamsSinkSettings | None = None,
+        webhook_settings: OutgoingWebhookSettings | None = None,
+        run: CommandRunner | None = None,
+    ) -> TeamsIntegration | None:
+        """Teams as configured, or None with no registered channel and no outgoing secret.
+
+        A malformed TEAMS_OUTGOING_WEBHOOK_SECRET or CALEA_BOT_TEAMS_ALLOWED_HOSTS raises
+        ConfigError. `policy`, the settings and `run` are for tests.
+        """
+        key = parse_secret(env.get(ENV_SECRET))
+        policy = policy or WebhookUrlPolicy.from_env(env)
+        if key is None and not TeamsWebhooks(services.store.db).list():
+            return None
+        sink = TeamsSink(
+            StoredWebhookUrls(services.store.path), policy=policy, settings=sink_settings
+        )
+        endpoint = None
+        if key is not None:
+            endpoint = OutgoingWebhook(
+                key=key,
+                services=services,
+                admins=parse_admins(env.get(ENV_ADMINS)),
+                settings=webhook_settings,
+                run=run,
+            )
+        return cls(sink, endpoint)
+
+    def routes(self) -> list[BaseRoute]:
+        """POST /teams/messages when the outgoing-webhook secret is set."""
+        return [self.endpoint.route()] if self.endpoint else []
+
+    def stop(self) -> None:
+        """Close the sink's connections and the command worker."""
+        self.sink.close()
+        if self.endpoint:
+            self.endpoint.close()

@@ -1,0 +1,217 @@
+"""POST /teams/messages: chat commands from a Teams outgoing webhook (@mention in a channel).
+
+Every request must carry `Authorization: HMAC …` signed with the outgoing-webhook secret;
+anything missing, malformed or forged gets 401 and changes nothing. Bodies are capped. The
+command runs in a worker thread (one at a time: the command store has one connection) and the
+answer goes back in the HTTP response, which Teams waits for at most 5 seconds: a command that
+is not done in `reply_timeout_seconds` is answered "Still working — try again in a moment".
+
+A Teams channel acts on the registered destination it is linked to (`teams add-channel …
+--channel-id` or `teams link`), so `subscribe` there routes alerts to that channel's Workflows
+webhook. Commands from an unlinked channel are refused with the exact command an admin runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.commands.context import CommandContext, CommandServices
+from bot.commands.reply import Paragraph, Reply
+from bot.pipeline import utc_now
+from bot.sinks.teams.activity import ActivityError, TeamsMessage, parse_activity
+from bot.sinks.teams.cards import reply_message
+from bot.sinks.teams.markdown import code_span
+from bot.sinks.teams.signature import verify
+from bot.store.teams_webhooks import TeamsWebhooks
+
+log = logging.getLogger(__name__)
+
+PATH = "/teams/messages"
+ENV_ADMINS = "CALEA_BOT_TEAMS_ADMINS"
+STILL_WORKING = "Still working — try again in a moment."
+
+CommandRunner = Callable[[str, CommandContext, CommandServices], Reply]
+
+
+@dataclass(frozen=True)
+class OutgoingWebhookSettings:
+    """Limits of the endpoint."""
+
+    max_body_bytes: int = 64 * 1024
+    reply_timeout_seconds: float = 4.0  # Teams gives up after 5 s
+
+
+def parse_admins(value: str | None) -> frozenset[str]:
+    """Admin ids from CALEA_BOT_TEAMS_ADMINS: Azure AD object ids, comma-separated."""
+    if not value:
+        return frozenset()
+    return frozenset(
+        part.strip().lower() for part in value.replace(";", ",").split(",") if part.strip()
+    )
+
+
+def _default_runner() -> CommandRunner:
+    from bot.commands.dispatch import run_command
+
+    return run_command
+
+
+def _message(text: str, status: int) -> JSONResponse:
+    return JSONResponse({"type": "message", "text": text}, status_code=status)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class OutgoingWebhook:
+    """The Starlette endpoint for Teams outgoing-webhook messages."""
+
+    def __init__(
+        self,
+        *,
+        key: bytes,
+        services: CommandServices,
+        admins: frozenset[str] = frozenset(),
+        settings: OutgoingWebhookSettings | None = None,
+        run: CommandRunner | None = None,
+    ) -> None:
+        self._key = key
+        self._services = services
+        self._admins = admins
+        self.settings = settings or OutgoingWebhookSettings()
+        self._run = run or _default_runner()
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="teams-commands"
+        )
+
+    def route(self) -> Route:
+        """The POST /teams/messages route."""
+        return Route(PATH, self.handle, methods=["POST"])
+
+    def close(self) -> None:
+        """Stop the command worker (a running command finishes in the background)."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def handle(self, request: Request) -> Response:
+        """Verify, parse, run the command, answer within Teams' 5 seconds."""
+        try:
+            body = await self._read_body(request)
+        except _TooLarge:
+            return _message("That message is too large for calea-bot.", 413)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        if not verify(self._key, body, request.headers.get("authorization")):
+            log.warning("refused a Teams request with a missing or invalid HMAC signature")
+            return JSONResponse(
+                {"error": "invalid or missing HMAC signature"},
+                status_code=401,
+                headers={"WWW-Authenticate": "HMAC"},
+            )
+        try:
+            message = parse_activity(json.loads(body))
+        except (ValueError, RecursionError) as exc:
+            reason = str(exc) if isinstance(exc, ActivityError) else "the body is not JSON"
+            return _message(f"calea-bot could not read this Teams message: {reason}.", 400)
+        future = self._executor.submit(self._answer, message)
+        try:
+            reply = await asyncio.wait_for(
+                asyncio.wrap_future(future), timeout=self.settings.reply_timeout_seconds
+            )
+        except TimeoutError:
+            log.warning("Teams command did not finish in time; answered 'still working'")
+            return _message(STILL_WORKING, 200)
+        except Exception:  # noqa: BLE001 - never a traceback to the channel
+            log.exception("Teams command failed")
+            return _message("Sorry, that command failed unexpectedly; it has been logged.", 200)
+        return JSONResponse(reply_message(reply))
+
+    async def _read_body(self, request: Request) -> bytes:
+        limit = self.settings.max_body_bytes
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _TooLarge
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _TooLarge
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    # -- in the worker thread ---------------------------------------------------------------
+
+    def _is_admin(self, message: TeamsMessage) -> bool:
+        ids = {message.user_aad_id.lower(), message.user_id.lower()} - {""}
+        return bool(ids & self._admins)
+
+    def _answer(self, message: TeamsMessage) -> Reply:
+        webhook = TeamsWebhooks(self._services.store.db).by_channel_id(message.channel_id)
+        if webhook is None:
+            return unlinked_reply(message.channel_id)
+        ctx = CommandContext(
+            platform="teams",
+            channel=webhook.name,
+            channel_name=webhook.name,
+            user_id=message.user_aad_id or message.user_id,
+            user_name=message.user_name,
+            is_admin=self._is_admin(message),
+            now=utc_now(),
+        )
+        reply = self._run(message.text, ctx, self._services)
+        if not reply.ok and not self._admins and _is_admin_command(message.text):
+            reply = _with_admin_hint(reply, message)
+        return reply
+
+
+def _is_admin_command(text: str) -> bool:
+    words = text.lower().split()
+    return len(words) >= 2 and words[0] in ("feeds", "feed") and words[1] in ("add", "remove")
+
+
+def _with_admin_hint(reply: Reply, message: TeamsMessage) -> Reply:
+    own = message.user_aad_id or message.user_id
+    hint = (
+        f"No Teams admins are configured, so nobody can add or remove feeds from Teams. "
+        f"The bot's operator can set {ENV_ADMINS} to a comma-separated list of Azure AD "
+        f"object ids and restart the bot (yours is {code_span(own) if own else 'unknown'})."
+    )
+    return dataclasses.replace(
+        reply, text=f"{reply.text} {hint}", blocks=(*reply.blocks, Paragraph(hint))
+    )
+
+
+def unlinked_reply(channel_id: str) -> Reply:
+    """What an unlinked channel is told: its id and the exact commands that link it."""
+    shown_id = code_span(channel_id)
+    text = (
+        "This Teams channel is not linked to calea-bot yet, so commands here cannot tell "
+        "where its alerts should go."
+    )
+    return Reply(
+        text=f"{text} Channel id: {channel_id}",
+        blocks=(
+            Paragraph(text),
+            Paragraph(
+                "An admin links it on the bot's host with "
+                f"`calea-bot teams link NAME {channel_id}` when the channel is already registered, "
+                f"or `calea-bot teams add-channel NAME WORKFLOWS_URL --channel-id {channel_id}`."
+                if shown_id.startswith("`")
+                else "An admin links it on the bot's host with `calea-bot teams link NAME "
+                "CHANNEL_ID` (see docs/teams.md)."
+            ),
+            Paragraph(f"Channel id: {shown_id}"),
+        ),
+        ok=False,
+    )

@@ -1,0 +1,584 @@
+"""A fake Slack Web API on 127.0.0.1 for tests, plus helpers to sign requests as Slack does.
+
+The bot talks to it through a real `slack_sdk.WebClient(base_url=fake.base_url)`, over HTTP.
+It checks the bearer token, records every call, keeps the messages posted per channel (with
+their metadata, so conversations.history can answer like Slack), enforces about one message
+per second per channel with 429 + Retry-After, validates blocks with slack_sdk's Block Kit
+models, and fails on demand:
+
+    with FakeSlackApi() as slack:
+        slack.fail("chat.postMessage", error="channel_not_found")
+        slack.fail("chat.postMessage", status=500)
+        client = WebClient(token=slack.token, base_url=slack.base_url)
+
+`response_url()` gives URLs on the same server that record what `respond()` posts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.signature import SignatureVerifier
+
+MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+#: Around here Slack answers msg_blocks_too_long.
+MAX_BLOCK_BYTES = 13_000
+
+
+class FakeClock:
+    """A clock shared by the sink (pacing) and the fake (rate limit); sleeping advances it."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Advance time instead of waiting."""
+        with self._lock:
+            self.slept.append(seconds)
+            self.now += max(0.0, seconds)
+
+    def advance(self, seconds: float) -> None:
+        """Let time pass."""
+        with self._lock:
+            self.now += seconds
+
+
+@dataclass
+class ApiCall:
+    """One Web API request the fake received."""
+
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    status: int = 200
+    error: str | None = None
+
+
+@dataclass
+class Message:
+    """A message as the fake stores it (and returns it from conversations.history)."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict]
+    metadata: dict | None = None
+    thread_ts: str | None = None
+    edits: int = 0
+
+    def as_history(self, with_metadata: bool, reply_count: int = 0) -> dict:
+        """The message as conversations.history returns it."""
+        data: dict[str, Any] = {"type": "message", "ts": self.ts, "text": self.text}
+        if reply_count:
+            data["reply_count"] = reply_count
+        if self.blocks:
+            data["blocks"] = self.blocks
+        if self.thread_ts:
+            data["thread_ts"] = self.thread_ts
+        if with_metadata and self.metadata:
+            data["metadata"] = self.metadata
+        return data
+
+
+@dataclass
+class _Failure:
+    error: str | None
+    status: int
+    retry_after: float | None
+    times: int
+
+
+@dataclass
+class FakeState:
+    """Everything the fake remembers, guarded by one lock."""
+
+    calls: list[ApiCall] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    responses: list[dict] = field(default_factory=list)  # bodies posted to response URLs
+    views: list[dict] = field(default_factory=list)  # views.publish arguments
+    last_post: dict[str, float] = field(default_factory=dict)
+    failures: dict[str, list[_Failure]] = field(default_factory=dict)
+
+
+def _truthy(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "True")
+
+
+def invalid_blocks(blocks: Any) -> str | None:
+    """Why slack_sdk's Block Kit models reject these blocks, or None when they are valid."""
+    if not isinstance(blocks, list):
+        return "blocks must be a list"
+    for block in blocks:
+        try:
+            parsed = Block.parse(block)
+            if parsed is None:
+                return f"unknown block {block!r:.80}"
+            if parsed.to_dict() != block:
+                return f"block has attributes Slack does not know: {block!r:.200}"
+        except Exception as exc:  # noqa: BLE001 - any validation problem is the answer
+            return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+class FakeSlackApi:
+    """A threaded loopback HTTP server speaking enough of the Slack Web API for the bot."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "xoxb-test-token",
+        team_id: str = "T0TEAM",
+        bot_user_id: str = "U0BOT",
+        clock: Callable[[], float] = time.monotonic,
+        min_post_interval: float = 1.0,
+    ) -> None:
+        self.token = token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.clock = clock
+        self.min_post_interval = min_post_interval
+        self.users: dict[str, dict] = {}
+        self.state = FakeState()
+        self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)
+        self._ts = itertools.count(1)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.fake = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> FakeSlackApi:
+        """Serve in a daemon thread."""
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=2)
+        self._httpd.server_close()
+
+    def __enter__(self) -> FakeSlackApi:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- configuration ----------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """What to pass as WebClient(base_url=…) or SLACK_API_URL (ends with '/')."""
+        return self.url("/api/")
+
+    def url(self, path: str) -> str:
+        """An absolute URL on the fake."""
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}{path}"
+
+    def response_url(self, name: str = "r1") -> str:
+        """A response_url whose posts are recorded in `responses`."""
+        return self.url(f"/response/{name}")
+
+    def fail(
+        self,
+        method: str,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        retry_after: float | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of `method` fail: `{"ok": false, "error": error}` with
+        `status`, or a non-JSON HTTP `status` (e.g. 500) when no error is given."""
+        with self.lock:
+            self.state.failures.setdefault(method, []).append(
+                _Failure(error, status, retry_after, times)
+            )
+
+    def add_user(self, user_id: str, *, is_admin: bool = False, is_owner: bool = False) -> None:
+        """A user users.info knows."""
+        self.users[user_id] = {
+            "id": user_id,
+            "name": user_id.lower(),
+            "is_admin": is_admin,
+            "is_owner": is_owner,
+            "is_primary_owner": False,
+        }
+
+    # -- inspection -------------------------------------------------------------------------
+
+    def calls(self, method: str | None = None) -> list[ApiCall]:
+        """Recorded calls, optionally of one method only."""
+        with self.lock:
+            return [c for c in self.state.calls if method is None or c.method == method]
+
+    def messages(self, channel: str | None = None) -> list[Message]:
+        """Messages posted (oldest first), optionally in one channel only."""
+        with self.lock:
+            return [m for m in self.state.messages if channel is None or m.channel == channel]
+
+    @property
+    def responses(self) -> list[dict]:
+        """Bodies posted to response URLs, in order."""
+        with self.lock:
+            return list(self.state.responses)
+
+    @property
+    def views(self) -> list[dict]:
+        """views.publish arguments, in order."""
+        with self.lock:
+            return list(self.state.views)
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+        """Wait until `predicate()` holds (re-checked after every request); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self.changed:
+                self.changed.wait(min(remaining, 0.05))
+        return True
+
+    # -- the API ----------------------------------------------------------------------------
+
+    def handle(
+        self, method: str, params: dict[str, Any], token: str | None
+    ) -> tuple[int, dict, dict]:
+        """Answer one Web API call: (status, headers, body)."""
+        with self.changed:
+            call = ApiCall(method, params, token)
+            self.state.calls.append(call)
+            status, headers, body = self._answer(method, params, token)
+            call.status = status
+            call.error = body.get("error") if isinstance(body, dict) else None
+            self.changed.notify_all()
+            return status, headers, body
+
+    def _answer(
+        self, method: str, params: dict[str, Any], token: str | None
+    ) -> tuple[int, dict, dict]:
+        if not token:
+            return 200, {}, {"ok": False, "error": "not_authed"}
+        if token != self.token:
+            return 200, {}, {"ok": False, "error": "invalid_auth"}
+        queued = self.state.failures.get(method)
+        if queued:
+            failure = queued[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                queued.pop(0)
+            headers = {}
+            if failure.retry_after is not None:
+                headers["Retry-After"] = str(int(failure.retry_after))
+            if failure.error is None:
+                return failure.status, headers, {"_raw": "<html>Service Unavailable</html>"}
+            return failure.status, headers, {"ok": False, "error": failure.error}
+        handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return 200, {}, {"ok": False, "error": "unknown_method"}
+        return handler(params)
+
+    def _api_auth_test(self, params: dict) -> tuple[int, dict, dict]:
+        return (
+            200,
+            {},
+            {
+                "ok": True,
+                "url": "https://fake.slack.test/",
+                "team": "Test Team",
+                "user": "calea-bot",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": "B0BOT",
+                "is_enterprise_install": False,
+            },
+        )
+
+    def _next_ts(self) -> str:
+        n = next(self._ts)
+        return f"{1_700_000_000 + n}.{n:06d}"
+
+    def _check_blocks(self, params: dict, limit: int = MAX_BLOCKS) -> str | None:
+        blocks = params.get("blocks")
+        if blocks is None:
+            return None
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+            params["blocks"] = blocks
+        if len(blocks) > limit or invalid_blocks(blocks):
+            return "invalid_blocks"
+        if len(json.dumps(blocks, ensure_ascii=False).encode()) > MAX_BLOCK_BYTES:
+            return "msg_blocks_too_long"
+        return None
+
+    def _api_chat_postMessage(self, params: dict) -> tuple[int, dict, dict]:
+        channel = params.get("channel")
+        if not channel:
+            return 200, {}, {"ok": False, "error": "channel_not_found"}
+        if not params.get("text") and not params.get("blocks"):
+            return 200, {}, {"ok": False, "error": "no_text"}
+        now = self.clock()
+        last = self.state.last_post.get(channel)
+        if last is not None and now - last < self.min_post_interval:
+            wait = max(1, int(self.min_post_interval - (now - last) + 0.999))
+            return 429, {"Retry-After": str(wait)}, {"ok": False, "error": "ratelimited"}
+        error = self._check_blocks(params)
+        if error:
+            return 200, {}, {"ok": False, "error": error}
+        self.state.last_post[channel] = now
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        message = Message(
+            channel=channel,
+            ts=self._next_ts(),
+            text=params.get("text") or "",
+            blocks=params.get("blocks") or [],
+            metadata=metadata,
+            thread_ts=params.get("thread_ts"),
+        )
+        self.state.messages.append(message)
+        return 200, {}, {"ok": True, "channel": channel, "ts": message.ts}
+
+    def _api_chat_update(self, params: dict) -> tuple[int, dict, dict]:
+        for message in self.state.messages:
+            if message.channel == params.get("channel") and message.ts == params.get("ts"):
+                error = self._check_blocks(params)
+                if error:
+                    return 200, {}, {"ok": False, "error": error}
+                message.text = params.get("text") or message.text
+                message.blocks = params.get("blocks") or message.blocks
+                message.edits += 1
+                return 200, {}, {"ok": True, "channel": message.channel, "ts": message.ts}
+        return 200, {}, {"ok": False, "error": "message_not_found"}
+
+    def _api_views_publish(self, params: dict) -> tuple[int, dict, dict]:
+        view = params.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        blocks = (view or {}).get("blocks", [])
+        if len(blocks) > MAX_HOME_BLOCKS or invalid_blocks(blocks):
+            return 200, {}, {"ok": False, "error": "invalid_arguments"}
+        self.state.views.append({"user_id": params.get("user_id"), "view": view})
+        return 200, {}, {"ok": True, "view": {"id": "V1", **(view or {})}}
+
+    def _api_users_info(self, params: dict) -> tuple[int, dict, dict]:
+        user = self.users.get(params.get("user", ""))
+        if user is None:
+            return 200, {}, {"ok": False, "error": "user_not_found"}
+        return 200, {}, {"ok": True, "user": user}
+
+    def _api_conversations_history(self, params: dict) -> tuple[int, dict, dict]:
+        channel = params.get("channel")
+        limit = int(params.get("limit") or 100)
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        top = [
+            m
+            for m in self.state.messages
+            if m.channel == channel and (m.thread_ts is None or m.thread_ts == m.ts)
+        ]
+        newest_first = list(reversed(top))[:limit]
+        replies = {}
+        for m in self.state.messages:
+            if m.channel == channel and m.thread_ts and m.thread_ts != m.ts:
+                replies[m.thread_ts] = replies.get(m.thread_ts, 0) + 1
+        history = [m.as_history(with_metadata, replies.get(m.ts, 0)) for m in newest_first]
+        return 200, {}, {"ok": True, "messages": history}
+
+    def _api_conversations_replies(self, params: dict) -> tuple[int, dict, dict]:
+        channel, ts = params.get("channel"), params.get("ts")
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        thread = [
+            m
+            for m in self.state.messages
+            if m.channel == channel and (m.ts == ts or m.thread_ts == ts)
+        ]
+        if not thread:
+            return 200, {}, {"ok": False, "error": "thread_not_found"}
+        return 200, {}, {"ok": True, "messages": [m.as_history(with_metadata) for m in thread]}
+
+    def record_response(self, body: dict) -> None:
+        """Keep what was posted to a response URL."""
+        with self.changed:
+            self.state.responses.append(body)
+            self.changed.notify_all()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - silence
+        pass
+
+    @property
+    def fake(self) -> FakeSlackApi:
+        return self.server.fake  # type: ignore[attr-defined]
+
+    def _params(self, body: bytes) -> dict[str, Any]:
+        query = urllib.parse.urlsplit(self.path).query
+        params: dict[str, Any] = dict(urllib.parse.parse_qsl(query))
+        content_type = self.headers.get("Content-Type", "")
+        if body and "json" in content_type:
+            params.update(json.loads(body))
+        elif body:
+            params.update(urllib.parse.parse_qsl(body.decode()))
+        return params
+
+    def _reply(self, status: int, headers: Mapping[str, str], body: dict) -> None:
+        raw = body.get("_raw")
+        data = raw.encode() if isinstance(raw, str) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html" if raw else "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path = urllib.parse.urlsplit(self.path).path
+        if path.startswith("/response/"):
+            self.fake.record_response(json.loads(body or b"{}"))
+            self._reply(200, {}, {"_raw": "ok"})
+            return
+        if not path.startswith("/api/"):
+            self._reply(404, {}, {"ok": False, "error": "not_found"})
+            return
+        auth = self.headers.get("Authorization", "")
+        token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
+        status, headers, answer = self.fake.handle(path[len("/api/") :], self._params(body), token)
+        self._reply(status, headers, answer)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        self._handle()
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server naming
+        self._handle()
+
+
+# -- requests as Slack sends them ------------------------------------------------------------
+
+
+def signed_headers(
+    secret: str, body: str, *, timestamp: int | None = None, content_type: str | None = None
+) -> dict[str, str]:
+    """X-Slack-Request-Timestamp and X-Slack-Signature for `body`, as Slack computes them."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    headers = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
+    if content_type:
+        headers["Content-Type"] = content_type
+    return headers
+
+
+def slash_command_body(
+    text: str,
+    *,
+    response_url: str,
+    team_id: str = "T0TEAM",
+    channel_id: str = "C0ALERTS",
+    channel_name: str = "reg-alerts",
+    user_id: str = "U0ALICE",
+    user_name: str = "alice",
+) -> str:
+    """A /calea slash command, form-encoded exactly as Slack posts it."""
+    return urllib.parse.urlencode(
+        {
+            "token": "legacy-verification-token",
+            "team_id": team_id,
+            "team_domain": "example",
+            "channel_id": channel_id,
+            "channel_name": channel_name,
+            "user_id": user_id,
+            "user_name": user_name,
+            "command": "/calea",
+            "text": text,
+            "api_app_id": "A0CALEA",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    )
+
+
+def block_action_body(
+    action_id: str,
+    value: str,
+    *,
+    response_url: str,
+    team_id: str = "T0TEAM",
+    channel_id: str = "C0ALERTS",
+    channel_name: str = "reg-alerts",
+    user_id: str = "U0ALICE",
+) -> str:
+    """A button click (block_actions), form-encoded as Slack posts it (payload=JSON)."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": team_id, "domain": "example"},
+        "user": {"id": user_id, "username": "alice", "name": "alice", "team_id": team_id},
+        "api_app_id": "A0CALEA",
+        "token": "legacy-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": "1700000001.000001",
+            "channel_id": channel_id,
+        },
+        "trigger_id": "1.2.3",
+        "channel": {"id": channel_id, "name": channel_name},
+        "message": {"type": "message", "ts": "1700000001.000001", "text": "alert"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b1",
+                "value": value,
+                "text": {"type": "plain_text", "text": "Mute"},
+                "action_ts": "1700000002.000002",
+            }
+        ],
+    }
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+def event_body(event: dict, *, team_id: str = "T0TEAM", event_id: str = "Ev0001") -> str:
+    """An Events API callback, JSON as Slack posts it."""
+    return json.dumps(
+        {
+            "token": "legacy-verification-token",
+            "team_id": team_id,
+            "api_app_id": "A0CALEA",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": 1_700_000_000,
+            "authorizations": [
+                {"team_id": team_id, "user_id": "U0BOT", "is_bot": True, "enterprise_id": None}
+            ],
+        }
+    )
