@@ -7,8 +7,8 @@ message and a non-zero exit, never a traceback. Source failures are data, not er
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
+import os
 import sys
 from typing import Any
 
@@ -16,19 +16,15 @@ import click
 
 from bot import __version__
 from bot.cli_options import common_options
-from bot.config import Config, load_config
-from bot.delivery import drain_outbox
+from bot.config import load_config
 from bot.errors import CaleaBotError
 from bot.pipeline import utc_now
 from bot.runtime import (
     Paths,
-    build_pipeline,
-    build_sinks,
-    close_pipeline,
-    ensure_default_destinations,
-    source_names,
     with_user_sources,
 )
+from bot.service import poll_once, run_bot
+from bot.sinks.slack.cli import slack
 from bot.sinks.teams.cli import teams
 from bot.status import build_status
 from bot.store import Store
@@ -57,56 +53,12 @@ def cli() -> None:
 def run(paths: Paths) -> None:
     """Poll every source on its schedule, forever, and deliver alerts.
 
-    Stop with Ctrl-C or SIGTERM: in-flight polls finish, nothing is half-written.
+    With no chat platform configured, alerts print to the console. SLACK_BOT_TOKEN with
+    SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP on $PORT) adds Slack; registered
+    Teams channels or TEAMS_OUTGOING_WEBHOOK_SECRET add Teams. Stop with Ctrl-C or SIGTERM:
+    in-flight polls finish, nothing is half-written.
     """
-    from bot.scheduler import BotScheduler
-
-    config = load_config(paths.feeds)
-    store = Store(paths.db)
-    sinks = build_sinks()
-    ensure_default_destinations(store, sinks, utc_now())
-    recovered = store.outbox.recover_in_flight()
-    _print_startup(config, paths, sinks, recovered)
-    pipeline = build_pipeline(config, store, parallel=True)
-
-    async def main() -> None:
-        scheduler = BotScheduler(pipeline, sinks, delivery_store_factory=lambda: Store(paths.db))
-        try:
-            await scheduler.run()
-        finally:
-            await close_pipeline(pipeline)
-
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
-    finally:
-        store.close()
-    click.echo("calea-bot stopped cleanly.", err=True)
-
-
-def _print_startup(config: Config, paths: Paths, sinks: dict, recovered: int) -> None:
-    enabled = [s for s in config.sources if s.enabled]
-    disabled = len(config.sources) - len(enabled)
-    echo = functools.partial(click.echo, err=True)
-    echo(f"calea-bot {__version__}")
-    echo(f"  feeds:  {paths.feeds} — {len(enabled)} sources enabled, {disabled} disabled")
-    for source in enabled:
-        echo(f"          {source.id:<28} every {_duration(source.interval_seconds)}")
-    echo(f"  topics: {', '.join(config.topic_ids())}")
-    echo(f"  matters: {', '.join(m.id for m in config.matters) or 'none'}")
-    echo(f"  sinks:  {', '.join(sinks)}")
-    echo(f"  db:     {paths.db}")
-    if recovered:
-        echo(f"  resuming {recovered} alerts that were being delivered when the bot stopped")
-
-
-def _duration(seconds: int) -> str:
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60}m"
-    return f"{seconds}s"
+    run_bot(paths, os.environ)
 
 
 @cli.command()
@@ -120,25 +72,9 @@ def poll(paths: Paths, once: bool, as_json: bool, source_ids: tuple[str, ...]) -
     Exits 0 even when sources fail (their failure is data, shown in the summary and in
     `status`); non-zero only for bad configuration.
     """
-    config = load_config(paths.feeds)
-    store = Store(paths.db)
-    try:
-        config = with_user_sources(config, store)
-        sources = [config.source(s) for s in source_ids] if source_ids else None
-        sinks = build_sinks(sys.stderr if as_json else None)
-        ensure_default_destinations(store, sinks, utc_now())
-        pipeline = build_pipeline(config, store)
-
-        async def cycle():
-            try:
-                return await pipeline.run_cycle(sources)
-            finally:
-                await close_pipeline(pipeline)
-
-        report = asyncio.run(cycle())
-        drain_outbox(store, sinks, now=utc_now(), source_names=source_names(config))
-    finally:
-        store.close()
+    report = poll_once(
+        paths, os.environ, source_ids=source_ids, console=sys.stderr if as_json else None
+    )
     if as_json:
         _print_json(report.__dict__)
     else:
@@ -213,6 +149,7 @@ def demo(paths: Paths, keep: bool) -> None:
     run_demo(paths.feeds, keep=keep)
 
 
+cli.add_command(slack)
 cli.add_command(teams)
 
 

@@ -22,15 +22,15 @@ import click
 
 from bot.config import Config, load_config
 from bot.delivery import drain_outbox
+from bot.integrations import ensure_console_destination
 from bot.models import Source
 from bot.pipeline import utc_now
 from bot.runtime import (
     build_pipeline,
-    build_sinks,
     close_pipeline,
-    ensure_default_destinations,
     source_names,
 )
+from bot.sinks.console import ConsoleSink
 from bot.status import build_status
 from bot.store import Store
 from bot.text_reports import render_cycle, render_status
@@ -109,8 +109,8 @@ def run_demo(feeds_path: Path, *, keep: bool = False) -> None:
     store = Store(folder / "demo.db")
     try:
         config = demo_config(base, f"http://127.0.0.1:{server.server_port}")
-        sinks = build_sinks()
-        ensure_default_destinations(store, sinks, utc_now())
+        sinks = {"console": ConsoleSink()}
+        ensure_console_destination(store, utc_now())
         click.secho(
             f"Serving {len(DEMO_SOURCES)} demo sources on 127.0.0.1:{server.server_port}", bold=True
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.analyze import analyze_feed
@@ -64,6 +64,17 @@ async def probe_sources(config: Config) -> list[ProbeResult]:
         return list(
             await asyncio.gather(*(_probe(fetcher, config, s) for s in config.enabled_sources()))
         )
+
+
+def url_prober(config: Config) -> Callable[[str], Awaitable[ProbeResult]]:
+    """A probe for one URL a chat admin wants to add (public addresses only, nothing stored)."""
+
+    async def probe(url: str) -> ProbeResult:
+        source = Source(id="probe", name=url, url=url, public_only=True)
+        async with Fetcher(config.fetch) as fetcher:
+            return await _probe(fetcher, config, source)
+
+    return probe
 
 
 def render_probes(results: Sequence[ProbeResult]) -> str:

@@ -7,19 +7,16 @@ same way. Environment variables are read only in `sink_settings_from_env`.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
 
 from bot.analyzer import Analyzer, InlineAnalyzer, ProcessPoolAnalyzer
 from bot.config import Config
+from bot.digest import DigestSchedule
 from bot.feeds.fetch import Fetcher
 from bot.pipeline import Pipeline
-from bot.sinks.base import Sink
-from bot.sinks.console import ConsoleSink
 from bot.store import Store
 
 DEFAULT_DB = "calea-bot.db"
@@ -42,19 +39,6 @@ def resolve_paths(feeds: str | None, db: str | None, env: Mapping[str, str] = os
     )
 
 
-def build_sinks(stream: TextIO | None = None) -> dict[str, Sink]:
-    """The sinks to deliver through. With no chat platform configured, the console."""
-    return {"console": ConsoleSink(stream)}
-
-
-def ensure_default_destinations(store: Store, sinks: Mapping[str, Sink], now: dt.datetime) -> None:
-    """The console receives every topic; chat destinations are created by their commands."""
-    if "console" in sinks:
-        console = store.subscriptions.ensure_destination("console", "stdout", "console", now=now)
-        if not store.subscriptions.of(console.id):
-            store.subscriptions.subscribe(console.id, ["*"], now=now)
-
-
 def build_analyzer(config: Config, *, parallel: bool) -> Analyzer:
     """A process pool on every core for long runs; inline for one-off commands and tests."""
     if parallel and (os.cpu_count() or 1) > 1:
@@ -64,13 +48,20 @@ def build_analyzer(config: Config, *, parallel: bool) -> Analyzer:
     return InlineAnalyzer(config.topics, config.matters)
 
 
-def build_pipeline(config: Config, store: Store, *, parallel: bool = False) -> Pipeline:
+def build_pipeline(
+    config: Config,
+    store: Store,
+    *,
+    parallel: bool = False,
+    digests: DigestSchedule | None = None,
+) -> Pipeline:
     """A pipeline with a fresh fetcher and analyzer (close both with `close_pipeline`)."""
     return Pipeline(
         config=config,
         store=store,
         fetcher=Fetcher(config.fetch),
         analyzer=build_analyzer(config, parallel=parallel),
+        digests=digests or DigestSchedule(),
     )
 
 

@@ -18,9 +18,9 @@ from bot.analyzer import InlineAnalyzer, ProcessPoolAnalyzer
 from bot.config import Config
 from bot.delivery import drain_outbox
 from bot.feeds.fetch import Fetcher
+from bot.integrations import ensure_console_destination
 from bot.models import FetchSettings, Health, Source, Topic
 from bot.pipeline import Pipeline
-from bot.runtime import ensure_default_destinations
 from bot.sinks.console import ConsoleSink
 from bot.store import Store
 from tests.fakes.feed_server import FeedServer, gzip_bomb
@@ -167,7 +167,7 @@ def test_alerts_reach_the_console_once_with_topics_and_dockets(tmp_path, store):
         config = make_config(
             tmp_path, [Source(id="feed", name="FCC test", url=server.url("/feed"))]
         )
-        ensure_default_destinations(store, {"console": ConsoleSink()}, dt.datetime.now(dt.UTC))
+        ensure_console_destination(store, dt.datetime.now(dt.UTC))
         run_cycle(make_pipeline(config, store))
         out = io.StringIO()
         now = dt.datetime.now(dt.UTC)

@@ -177,6 +177,16 @@ class Outbox:
             [iso(when), outcome.detail, outcome.outbox_id],
         )
 
+    def in_flight(self) -> list[ClaimedAlert]:
+        """Alerts a crash left in `sending`: a sink may know whether they went out."""
+        ids = [
+            row[0]
+            for row in self.db.execute(
+                "SELECT id FROM outbox WHERE state = 'sending' ORDER BY id"
+            ).fetchall()
+        ]
+        return [self._load(outbox_id) for outbox_id in ids]
+
     def recover_in_flight(self) -> int:
         """Put rows left in `sending` by a crash back to pending; return how many.
 
