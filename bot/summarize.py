@@ -114,7 +114,10 @@ def extractive_summary(title: str, text: str, limit: int = DEFAULT_LIMIT) -> str
     """
     if limit <= 0 or not text:
         return ""
-    sentences = split_sentences(_without_title(title, " ".join(text[:MAX_INPUT_CHARS].split())))
+    body = _without_title(title, " ".join(text[:MAX_INPUT_CHARS].split()))
+    if len(body) <= limit:
+        return _short_body(title, body)
+    sentences = split_sentences(body)
     if sentences and _repeats_title(sentences[0], title):
         sentences = sentences[1:]
     if not sentences:
@@ -134,3 +137,14 @@ def extractive_summary(title: str, text: str, limit: int = DEFAULT_LIMIT) -> str
             chosen.add(index)
             used += cost
     return " ".join(sentences[i] for i in sorted(chosen))
+
+
+def _short_body(title: str, body: str) -> str:
+    """The summary of a text that fits whole: all of it, minus a first sentence that only
+    repeats the title (the common case, so sentence-splitting the whole text is skipped)."""
+    head = split_sentences(body[: len(title) + 80])
+    if len(head) > 1 and _repeats_title(head[0], title):
+        return body[len(head[0]) :].lstrip()
+    if len(head) == 1 and len(head[0]) == len(body) and _repeats_title(body, title):
+        return ""
+    return body

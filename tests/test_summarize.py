@@ -117,3 +117,11 @@ def test_extractive_summary_satisfies_the_summarizer_protocol() -> None:
         return summarizer("Title", "First sentence here. Second one.", limit=30)
 
     assert summarize_with(extractive_summary) == "First sentence here."
+
+
+def test_short_text_is_kept_whole_without_a_sentence_repeating_the_title():
+    title = "FCC Rescinds CALEA Ruling"
+    text = "FCC rescinds CALEA ruling. The vote was 2-1. Comments are not sought."
+    assert extractive_summary(title, text) == "The vote was 2-1. Comments are not sought."
+    assert extractive_summary(title, "FCC rescinds CALEA ruling.") == ""
+    assert extractive_summary(title, "A short note. Another one.") == "A short note. Another one."
