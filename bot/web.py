@@ -23,6 +23,21 @@ async def _healthz(_: Request) -> JSONResponse:
     return JSONResponse({"ok": True})
 
 
+async def read_body_capped(request: Request, limit: int) -> bytes | None:
+    """The request body, or None when it exceeds `limit` bytes (checked while streaming)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def build_web_app(routes: Sequence[BaseRoute]) -> Starlette:
     """An ASGI app with the adapters' routes and /healthz."""
     return Starlette(routes=[*routes, Route("/healthz", _healthz, methods=["GET"])])

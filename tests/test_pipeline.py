@@ -31,12 +31,12 @@ TOPICS = (
     Topic(id="robocalls", title="Robocalls", keywords=("robocall",)),
 )
 FAST_LIMITS = FetchSettings(
-    connect_timeout=1.0,
-    read_timeout=0.5,
-    total_timeout=1.0,
+    connect_timeout=2.0,
+    read_timeout=1.0,
+    total_timeout=4.0,
     max_bytes=256 * 1024,
     max_redirects=3,
-    per_host_concurrency=8,
+    per_host_concurrency=16,
     total_concurrency=32,
 )
 
@@ -83,7 +83,7 @@ HOSTILE_ROUTES = {
     "/blocked": ({"status": 403, "body": b"Forbidden"}, Health.BLOCKED),
     "/gone": ({"status": 404}, Health.NOT_FOUND),
     "/broken": ({"status": 500}, Health.SERVER_ERROR),
-    "/slow": ({"delay": 3.0, "body": b"<rss/>"}, Health.TIMEOUT),
+    "/slow": ({"delay": 6.0, "body": b"<rss/>"}, Health.TIMEOUT),
     "/challenge": (
         {
             "body": b"<!DOCTYPE html><html><body>Checking your browser...</body></html>",

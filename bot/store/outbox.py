@@ -17,6 +17,7 @@ import sqlite_utils
 
 from bot.models import Alert, DeliveryOutcome, Destination, KeyDate, TopicMatch
 from bot.store.database import from_iso, iso, transaction
+from bot.store.subscriptions import destination_from_row
 
 
 @dataclass(frozen=True)
@@ -29,16 +30,6 @@ class ClaimedAlert:
     ref: str | None = None  # the platform reference of this event's first post here, for edits
     thread_ref: str | None = None  # the thread of this alert's proceeding here, if one exists
     digest: bool = False  # queued for the destination's daily digest
-
-
-def _destination(row: dict) -> Destination:
-    return Destination(
-        id=row["destination_id"],
-        platform=row["platform"],
-        address=row["address"],
-        name=row["name"],
-        paused_reason=row["paused_reason"],
-    )
 
 
 class Outbox:
@@ -226,7 +217,7 @@ class Outbox:
                 [row["destination_id"], alert.thread_key],
             ).fetchone()
         return ClaimedAlert(
-            destination=_destination(row),
+            destination=destination_from_row(row, id_column="destination_id"),
             alert=alert,
             attempts=row["attempts"],
             ref=first_ref[0] if first_ref else None,

@@ -20,9 +20,10 @@ class Subscription:
     mode: str = "realtime"  # "realtime" | "daily"
 
 
-def _destination(row: dict) -> Destination:
+def destination_from_row(row: dict, *, id_column: str = "id") -> Destination:
+    """A Destination from a row of `destinations` (or a join naming its id `id_column`)."""
     return Destination(
-        id=row["id"],
+        id=row[id_column],
         platform=row["platform"],
         address=row["address"],
         name=row["name"],
@@ -57,11 +58,13 @@ class Subscriptions:
         )
         if not rows:
             raise KeyError(f"{platform}:{address}")
-        return _destination(rows[0])
+        return destination_from_row(rows[0])
 
     def destinations(self) -> list[Destination]:
         """Every destination, oldest first."""
-        return [_destination(r) for r in self.db.query("SELECT * FROM destinations ORDER BY id")]
+        return [
+            destination_from_row(r) for r in self.db.query("SELECT * FROM destinations ORDER BY id")
+        ]
 
     def subscribe(
         self,

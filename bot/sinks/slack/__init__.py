@@ -33,6 +33,7 @@ from bot.sinks.slack.app import SlackHandlers, build_app
 from bot.sinks.slack.errors import error_code
 from bot.sinks.slack.sink import SlackSink
 from bot.sinks.slack.workspace import Workspace, identify_workspace
+from bot.web import read_body_capped
 
 __all__ = ["SlackIntegration", "SlackSink", "Workspace"]
 
@@ -70,21 +71,6 @@ def _bot_token(env: Mapping[str, str]) -> str | None:
             "from the app's OAuth & Permissions page."
         )
     return token
-
-
-async def _read_body(request: Request) -> bytes | None:
-    """The request body, or None when it exceeds MAX_REQUEST_BYTES."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_REQUEST_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class SlackIntegration:
@@ -179,7 +165,7 @@ class SlackIntegration:
 
     async def _events(self, request: Request) -> Response:
         try:
-            body = await _read_body(request)
+            body = await read_body_capped(request, MAX_REQUEST_BYTES)
         except ClientDisconnect:
             return PlainTextResponse("client disconnected", status_code=400)
         if body is None:

@@ -33,6 +33,7 @@ from bot.sinks.teams.cards import reply_message
 from bot.sinks.teams.markdown import code_span
 from bot.sinks.teams.signature import verify
 from bot.store.teams_webhooks import TeamsWebhooks
+from bot.web import read_body_capped
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,6 @@ def _message(text: str, status: int) -> JSONResponse:
     return JSONResponse({"type": "message", "text": text}, status_code=status)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class OutgoingWebhook:
     """The Starlette endpoint for Teams outgoing-webhook messages."""
 
@@ -106,11 +103,11 @@ class OutgoingWebhook:
     async def handle(self, request: Request) -> Response:
         """Verify, parse, run the command, answer within Teams' 5 seconds."""
         try:
-            body = await self._read_body(request)
-        except _TooLarge:
-            return _message("That message is too large for calea-bot.", 413)
+            body = await read_body_capped(request, self.settings.max_body_bytes)
         except ClientDisconnect:
             return Response(status_code=400)
+        if body is None:
+            return _message("That message is too large for calea-bot.", 413)
         if not verify(self._key, body, request.headers.get("authorization")):
             log.warning("refused a Teams request with a missing or invalid HMAC signature")
             return JSONResponse(
@@ -135,20 +132,6 @@ class OutgoingWebhook:
             log.exception("Teams command failed")
             return _message("Sorry, that command failed unexpectedly; it has been logged.", 200)
         return JSONResponse(reply_message(reply))
-
-    async def _read_body(self, request: Request) -> bytes:
-        limit = self.settings.max_body_bytes
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise _TooLarge
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise _TooLarge
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     # -- in the worker thread ---------------------------------------------------------------
 
