@@ -87,6 +87,11 @@ class _TextCollector(HTMLParser):
         return "".join(self.parts)
 
 
+# A "<" with no ">" before the next "<" cannot open a tag: kept as text. Without this,
+# html.parser rescans such an unclosed tag on every chunk (quadratic time on hostile input).
+_UNCLOSED_LT = re.compile(r"<(?![^<>]*>)")
+
+
 def _strip_markup_once(html: str, limit: int) -> str:
     """One HTML-to-text pass that stops reading once `limit` characters of text are collected.
 
@@ -94,13 +99,17 @@ def _strip_markup_once(html: str, limit: int) -> str:
     unclosed tag on every chunk, so a multi-megabyte hostile fragment would take quadratic time.
     """
     readable = html[: limit * _MARKUP_RATIO + _HTML_FEED_CHUNK]
+    complete = len(readable) == len(html)
+    if not complete and readable.rfind("<") > readable.rfind(">"):
+        readable = readable[: readable.rfind("<")]  # a tag cut in half by the cap is dropped
+    readable = _UNCLOSED_LT.sub("&lt;", readable)
     collector = _TextCollector()
     for start in range(0, len(readable), _HTML_FEED_CHUNK):
         collector.feed(readable[start : start + _HTML_FEED_CHUNK])
         if collector.length > limit:
             break
     else:
-        if len(readable) == len(html):  # a cut-off tail is dropped, not flushed as text
+        if complete:  # a cut-off tail is dropped, not flushed as text
             collector.close()
     return collector.text()
 

@@ -41,7 +41,8 @@ _FIRST_TAG = re.compile(rb"<(?!\?)(!doctype\s+html\b|html\b|head\b|body\b)?", re
 _HTML_MARKERS = re.compile(rb"<(?:!doctype\s+html|html|head|body|script|meta|div)\b", re.IGNORECASE)
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z]")
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]{0,1000}\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_SUBSET_END = re.compile(rb"\]\s*>")  # the end of a DOCTYPE's internal subset
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
 
 HTML_PAGE_MESSAGE = "got an HTML page instead of a feed (likely a bot challenge)"
@@ -134,7 +135,12 @@ def _without_entity_declarations(body: bytes) -> bytes:
     prolog = body[:end]
     if not _ENTITY_DECLARATION.search(prolog):
         return body
-    return _INTERNAL_SUBSET.sub(b"", prolog, count=1) + body[end:]
+    doctype = _DOCTYPE.search(prolog)
+    if doctype is None:
+        return body  # entity declarations outside a DOCTYPE are not XML: expat rejects them
+    closing = _SUBSET_END.search(prolog, doctype.end())
+    cut = closing.end() if closing else len(prolog)  # an unclosed subset swallows the prolog
+    return prolog[: doctype.start()] + prolog[cut:] + body[end:]
 
 
 def _bozo_message(parsed: Any) -> str:

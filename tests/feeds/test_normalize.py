@@ -151,3 +151,10 @@ def test_parse_date_text(raw: str | None, expected: dt.datetime | None) -> None:
 )
 def test_parse_iso_day(raw: object, expected: dt.date | None) -> None:
     assert parse_iso_day(raw) == expected
+
+
+def test_unclosed_angle_brackets_are_text_and_cost_linear_time():
+    hostile = "<b " * 100_000  # html.parser alone is quadratic on this (minutes at this size)
+    text = html_to_text(hostile, 200)
+    assert text.startswith("<b <b")
+    assert html_to_text("a < b and c > d <p>para</p>", 100) == "a < b and c > d para"

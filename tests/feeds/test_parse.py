@@ -470,3 +470,21 @@ def test_sample_challenge_page_is_not_a_feed() -> None:
     with pytest.raises(FeedParseError) as caught:
         _sample("headlines_challenge.html")
     assert caught.value.health is Health.NOT_A_FEED
+
+
+def test_hostile_prolog_with_endless_unclosed_doctypes_fails_cleanly() -> None:
+    body = b"<!ENTITY" + b"<!DOCTYPE [" * 40_000  # a backtracking regex needed a minute here
+    with pytest.raises(FeedParseError) as caught:
+        parse_feed(body, source=source(), base_url="https://feeds.example.com/feed")
+    assert caught.value.health in (Health.PARSE_ERROR, Health.NOT_A_FEED)
+
+
+def test_doctype_with_a_long_external_id_still_loses_its_entities() -> None:
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "' + b"x" * 1500 + b'" ['
+        b'<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b'<rss version="2.0"><channel><title>t</title><item><title>&b;</title>'
+        b"<link>https://x.gov/1</link></item></channel></rss>"
+    )
+    feed = parse_feed(body, source=source(), base_url="https://feeds.example.com/feed")
+    assert "aaaa" not in feed.items[0].title
