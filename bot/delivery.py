@@ -51,16 +51,14 @@ def drain_outbox(
             return report
         claimed = [_with_names(c, names) for c in claimed]
         outcomes: list[DeliveryOutcome] = []
-        for destination_id, entries in _by_destination(claimed).items():
-            sink = sinks[entries[0].destination.platform]
-            outcomes.extend(_deliver_safely(sink, entries))
-            log.debug(
-                "destination %s: %d alerts handed to %s",
-                destination_id,
-                len(entries),
-                sink.platform,
-            )
-        store.outbox.record(outcomes, now, claimed)
+        try:
+            for entries in _by_destination(claimed).values():
+                outcomes.extend(_deliver_safely(sinks[entries[0].destination.platform], entries))
+            store.outbox.record(outcomes, now, claimed)
+        except BaseException:
+            # Recording failed (e.g. the database stayed locked): nothing may stay 'sending'.
+            store.outbox.release([c.alert.outbox_id for c in claimed])
+            raise
         for outcome in outcomes:
             if outcome.status == "sent":
                 report.sent += 1

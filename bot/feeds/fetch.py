@@ -23,7 +23,7 @@ from types import TracebackType
 import httpx
 
 from bot.feeds.backoff import parse_retry_after
-from bot.feeds.guard import Resolver, check_public_url
+from bot.feeds.guard import Resolver, check_public_url, public_only_transport
 from bot.models import FetchResult, FetchSettings, Health, Source
 
 logger = logging.getLogger(__name__)
@@ -74,22 +74,35 @@ class Fetcher:
         # quadratic in the pool size, and per-host politeness caps each host at a few
         # connections anyway. All pools share one SSL context (loading CAs is expensive).
         self._ssl_context = httpx.create_ssl_context() if transport is None else None
-        self._clients: dict[tuple[str, int], httpx.AsyncClient] = {}
+        self._clients: dict[tuple[str, int, bool], httpx.AsyncClient] = {}
         _redact_httpx_request_logs()
         self._total_limit = asyncio.Semaphore(max(1, settings.total_concurrency))
         self._host_limits: dict[tuple[str, int], asyncio.Semaphore] = {}
 
-    def _client_for(self, url: httpx.URL) -> httpx.AsyncClient:
-        """The connection pool for `url`'s host (one shared client when a transport is given)."""
-        key = ("*", 0) if self._transport is not None else _host_key(url)
+    def _client_for(self, url: httpx.URL, *, public_only: bool = False) -> httpx.AsyncClient:
+        """The connection pool for `url`'s host (one shared client when a transport is given).
+
+        Public-only sources (added from chat) get pools that connect only to the public
+        addresses they vetted themselves, so DNS rebinding cannot reach a private address.
+        """
+        if self._transport is not None:
+            key: tuple[str, int, bool] = ("*", 0, public_only)
+        else:
+            key = (*_host_key(url), public_only)
         client = self._clients.get(key)
         if client is None:
-            size = max(1, self._settings.per_host_concurrency)
-            if self._transport is not None:
-                size = max(1, self._settings.total_concurrency)
             settings = self._settings
+            size = max(1, settings.per_host_concurrency)
+            transport = self._transport
+            if transport is not None:
+                size = max(1, settings.total_concurrency)
+            limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+            if public_only and transport is None:
+                transport = public_only_transport(
+                    self._resolver, verify=self._ssl_context or True, limits=limits
+                )
             client = httpx.AsyncClient(
-                transport=self._transport,
+                transport=transport,
                 verify=self._ssl_context or True,
                 headers={
                     "User-Agent": settings.user_agent,
@@ -102,8 +115,9 @@ class Fetcher:
                     write=settings.read_timeout,
                     pool=settings.connect_timeout,
                 ),
-                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                limits=limits,
                 follow_redirects=False,
+                trust_env=not public_only,  # no proxy may resolve a chat user's URL for us
             )
             self._clients[key] = client
         return client
@@ -193,7 +207,7 @@ class Fetcher:
                     loop_now = asyncio.get_running_loop().time()
                     attempt.deadline = loop_now + self._settings.total_timeout
                 async with asyncio.timeout_at(attempt.deadline):
-                    client = self._client_for(attempt.url)
+                    client = self._client_for(attempt.url, public_only=attempt.source.public_only)
                     request = client.build_request("GET", attempt.url, headers=headers)
                     response = await client.send(request, stream=True)
                     try:

@@ -7,12 +7,16 @@ and again before every request and redirect the fetcher makes for it.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
+
+import httpcore
+import httpx
 
 Resolver = Callable[[str, int], Sequence[tuple[Any, ...]]]
 _NUMERIC_HOST = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
@@ -131,3 +135,67 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
     if address.teredo is not None:
         return address.teredo[1]
     return None
+
+
+class PublicOnlyNetworkBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to public addresses, resolving the host itself at connect time.
+
+    `check_public_url` runs before a request, but the HTTP client would resolve the name again
+    to connect, and a hostile DNS server can answer differently the second time (DNS
+    rebinding). This backend resolves once, refuses any non-public answer, and connects to the
+    very address it checked; TLS still verifies the certificate against the host name.
+    """
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend, resolver: Resolver) -> None:
+        self._inner = inner
+        self._resolver = resolver
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        """Resolve, vet every address, connect to the first."""
+        addresses = _literal_address(host)
+        if addresses is None:
+            try:
+                infos = await asyncio.to_thread(self._resolver, host, port)
+                addresses = [ipaddress.ip_address(str(i[4][0]).split("%")[0]) for i in infos]
+            except (OSError, UnicodeError, ValueError, IndexError, TypeError) as exc:
+                raise httpcore.ConnectError(f"could not resolve {shown(host)}: {exc}") from None
+        if not addresses:
+            raise httpcore.ConnectError(f"{shown(host)} has no address")
+        for address in addresses:
+            reason = non_public_reason(address)
+            if reason:
+                raise httpcore.ConnectError(
+                    f"refused: {shown(host)} resolves to {address}, a {reason} address"
+                )
+        return await self._inner.connect_tcp(
+            str(addresses[0]),
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+        """Never: a feed URL cannot name a local socket."""
+        raise httpcore.ConnectError("unix sockets are not allowed for feeds added from chat")
+
+    async def sleep(self, seconds: float) -> None:
+        """Delegate."""
+        await self._inner.sleep(seconds)
+
+
+def public_only_transport(
+    resolver: Resolver, *, verify: Any, limits: httpx.Limits
+) -> httpx.AsyncHTTPTransport:
+    """An httpx transport whose every connection goes through PublicOnlyNetworkBackend."""
+    transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits)
+    pool = transport._pool  # noqa: SLF001 - httpx offers no public hook for the network backend
+    pool._network_backend = PublicOnlyNetworkBackend(pool._network_backend, resolver)  # noqa: SLF001
+    return transport

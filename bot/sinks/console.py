@@ -22,8 +22,8 @@ DATE_LABELS = {
 
 
 def inert(text: str) -> str:
-    """Feed text made safe for a terminal: no escape sequences or bidi overrides."""
-    return _CONTROL.sub("", text)
+    """Feed text made safe for a terminal: one line, no escape sequences or bidi overrides."""
+    return " ".join(_CONTROL.sub("", text).split())  # one line: no forged "[NEW]" lines
 
 
 def render_console_alert(alert: Alert) -> str:

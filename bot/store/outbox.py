@@ -110,7 +110,22 @@ class Outbox:
                     f"WHERE id IN ({id_marks})",
                     [iso(now), *ids],
                 )
-        return [self._load(outbox_id) for outbox_id in ids]
+        try:
+            return [self._load(outbox_id) for outbox_id in ids]
+        except BaseException:
+            self.release(ids)
+            raise
+
+    def release(self, outbox_ids: Sequence[int]) -> None:
+        """Hand claimed rows back to the queue (delivery could not run for them)."""
+        if not outbox_ids:
+            return
+        marks = ",".join("?" * len(outbox_ids))
+        with transaction(self.db):
+            self.db.execute(
+                f"UPDATE outbox SET state = 'pending' WHERE state = 'sending' AND id IN ({marks})",
+                list(outbox_ids),
+            )
 
     def record(
         self,

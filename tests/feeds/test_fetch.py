@@ -525,3 +525,27 @@ def test_public_only_source_redirected_to_cloud_metadata_is_refused():
     assert result.health is Health.INVALID_URL
     assert "cloud metadata" in result.message
     assert requested == ["https://feeds.example.org/rss"]
+
+
+def test_dns_rebinding_cannot_reach_a_private_address(feed_server):
+    feed_server.route("/internal", body=b"internal-secret")
+    answers = iter(["93.184.216.34", "127.0.0.1", "127.0.0.1"])  # public when checked, then not
+
+    def rebinding_dns(host, port):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    source = Source(
+        id="u",
+        name="u",
+        url=f"http://rebind.example.org:{feed_server.port}/internal",
+        public_only=True,
+    )
+
+    async def go() -> FetchResult:
+        async with Fetcher(FetchSettings(), resolver=rebinding_dns) as fetcher:
+            return await fetcher.fetch(source)
+
+    result = asyncio.run(go())
+    assert result.health is Health.CONNECTION_ERROR
+    assert "loopback" in result.message
+    assert feed_server.requests_to("/internal") == []

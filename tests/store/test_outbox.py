@@ -128,3 +128,22 @@ def test_recover_in_flight_returns_claimed_rows_to_pending(store):
     assert store.outbox.claim_due(NOW, platforms=["console"]) == []
     assert store.outbox.recover_in_flight() == 1
     assert len(store.outbox.claim_due(NOW, platforms=["console"])) == 1
+
+
+def test_a_failure_while_recording_hands_claimed_alerts_back(store):
+    from bot.delivery import drain_outbox
+
+    dest = store.subscriptions.ensure_destination("console", "stdout", now=NOW)
+    store.subscriptions.subscribe(dest.id, ["*"], now=NOW)
+    ingest(store, items("CALEA order", "Robocall rule"))
+
+    class Sink:
+        platform = "console"
+
+        def deliver(self, claimed):
+            store.db.execute("DROP TABLE threads")  # recording will now fail
+            return [DeliveryOutcome(c.alert.outbox_id, "sent", ref="r") for c in claimed]
+
+    with pytest.raises(Exception, match="threads"):
+        drain_outbox(store, {"console": Sink()}, now=NOW)
+    assert store.outbox.counts() == {"pending": 2}

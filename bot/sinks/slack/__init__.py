@@ -14,6 +14,7 @@ Tokens are never logged or put in error messages.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -71,6 +72,16 @@ def _bot_token(env: Mapping[str, str]) -> str | None:
             "from the app's OAuth & Permissions page."
         )
     return token
+
+
+_TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
+
+
+def _plausible_signature_headers(headers: Mapping[str, str]) -> bool:
+    """Reject malformed signing headers before Bolt (it raises on a non-numeric timestamp)."""
+    stamp = headers.get("x-slack-request-timestamp", "")
+    signature = headers.get("x-slack-signature", "")
+    return bool(_TIMESTAMP.match(stamp)) and signature.startswith("v0=")
 
 
 class SlackIntegration:
@@ -170,6 +181,8 @@ class SlackIntegration:
             return PlainTextResponse("client disconnected", status_code=400)
         if body is None:
             return PlainTextResponse("request body too large", status_code=413)
+        if not _plausible_signature_headers(request.headers):
+            return PlainTextResponse("invalid request signature", status_code=401)
         try:
             bolt_request = to_bolt_request(request, body)
         except UnicodeDecodeError:

@@ -7,6 +7,7 @@ Teams POSTs a Bot Framework message activity. Its `text` is HTML-ish:
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ class TeamsMessage:
     conversation_id: str  # may end with ";messageid=…" (the thread)
     channel_id: str  # channelData.channel.id, else the conversation id without the thread
     team_id: str
+    activity_id: str = ""  # the activity's id: a replayed request repeats it
+    sent_at: dt.datetime | None = None  # the activity's timestamp (signed with the body)
 
 
 def command_text(text: str) -> str:
@@ -77,4 +80,17 @@ def parse_activity(data: Any) -> TeamsMessage:
         conversation_id=conversation_id,
         channel_id=channel_id[:300],
         team_id=_field(data, "channelData", "team", "id"),
+        activity_id=_field(data, "id")[:200],
+        sent_at=_timestamp(_field(data, "timestamp")),
     )
+
+
+def _timestamp(value: str) -> dt.datetime | None:
+    """An ISO-8601 activity timestamp ("2025-11-21T17:00:00.123Z") as aware UTC, or None."""
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -14,8 +14,10 @@ webhook. Commands from an unlinked channel are refused with the exact command an
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import dataclasses
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable
@@ -44,12 +46,16 @@ STILL_WORKING = "Still working — try again in a moment."
 CommandRunner = Callable[[str, CommandContext, CommandServices], Reply]
 
 
+_MAX_SEEN_ACTIVITIES = 10_000
+
+
 @dataclass(frozen=True)
 class OutgoingWebhookSettings:
     """Limits of the endpoint."""
 
     max_body_bytes: int = 64 * 1024
     reply_timeout_seconds: float = 4.0  # Teams gives up after 5 s
+    max_clock_skew_seconds: float = 300.0  # older (or future) activities are replays: refused
 
 
 def parse_admins(value: str | None) -> frozenset[str]:
@@ -91,6 +97,7 @@ class OutgoingWebhook:
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="teams-commands"
         )
+        self._seen: collections.OrderedDict[str, dt.datetime] = collections.OrderedDict()
 
     def route(self) -> Route:
         """The POST /teams/messages route."""
@@ -120,6 +127,10 @@ class OutgoingWebhook:
         except (ValueError, RecursionError) as exc:
             reason = str(exc) if isinstance(exc, ActivityError) else "the body is not JSON"
             return _message(f"calea-bot could not read this Teams message: {reason}.", 400)
+        replay = self._replay_reason(message)
+        if replay is not None:
+            log.warning("refused a Teams request: %s", replay)
+            return JSONResponse({"error": replay}, status_code=401)
         future = self._executor.submit(self._answer, message)
         try:
             reply = await asyncio.wait_for(
@@ -132,6 +143,28 @@ class OutgoingWebhook:
             log.exception("Teams command failed")
             return _message("Sorry, that command failed unexpectedly; it has been logged.", 200)
         return JSONResponse(reply_message(reply))
+
+    def _replay_reason(self, message: TeamsMessage) -> str | None:
+        """Why a correctly signed activity must still be refused: too old, or seen before.
+
+        The HMAC covers the body, timestamp and id included, so a captured request can only
+        be replayed as it was: within the skew window the id gives it away.
+        """
+        now = dt.datetime.now(dt.UTC)
+        if message.sent_at is not None:
+            skew = abs((now - message.sent_at).total_seconds())
+            if skew > self.settings.max_clock_skew_seconds:
+                return f"the activity timestamp is {skew:.0f} s from now (replayed or stale)"
+        if message.activity_id:
+            horizon = now - dt.timedelta(seconds=2 * self.settings.max_clock_skew_seconds)
+            while self._seen and next(iter(self._seen.values())) < horizon:
+                self._seen.popitem(last=False)
+            if message.activity_id in self._seen:
+                return "this activity was already handled (replayed request)"
+            self._seen[message.activity_id] = now
+            if len(self._seen) > _MAX_SEEN_ACTIVITIES:
+                self._seen.popitem(last=False)
+        return None
 
     # -- in the worker thread ---------------------------------------------------------------
 

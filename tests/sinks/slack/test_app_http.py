@@ -162,6 +162,17 @@ class TestSigning:
         settle(running)
         assert running.slack.responses == [] and running.subscriptions() == []
 
+    @pytest.mark.parametrize("stamp", ["abc", "", "1e3", "9" * 400, "-5"])
+    def test_malformed_timestamp_is_refused_without_a_traceback(
+        self, running: Running, stamp: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        body = slash_command_body("subscribe calea", response_url=running.slack.response_url())
+        headers = signed_headers(SECRET, body, content_type=FORM)
+        headers["X-Slack-Request-Timestamp"] = stamp
+        assert running.post(body, headers).status_code == 401
+        assert not [r for r in caplog.records if r.exc_info]
+        assert running.subscriptions() == []
+
     def test_oversized_body_is_refused(self, running: Running) -> None:
         body = "x" * (1024 * 1024 + 1)
         response = running.post(body, signed_headers(SECRET, body, content_type=FORM))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import threading
+import uuid
 
 import httpx
 import pytest
@@ -25,11 +27,19 @@ CHANNEL = "19:f00dcafe@thread.tacv2"
 AAD = "6f1c6d2e-1111-4c4c-9a9a-0123456789ab"
 
 
-def activity(text: str = "<at>calea</at>&nbsp;status", channel: str = CHANNEL) -> bytes:
+def activity(
+    text: str = "<at>calea</at>&nbsp;status",
+    channel: str = CHANNEL,
+    *,
+    activity_id: str | None = None,
+    timestamp: str | None = None,
+) -> bytes:
+    stamp = timestamp or dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
     return json.dumps(
         {
             "type": "message",
-            "id": "1700000000000",
+            "id": activity_id or uuid.uuid4().hex,
+            "timestamp": stamp,
             "text": text,
             "from": {"id": "29:user-id", "name": "Dana Compliance", "aadObjectId": AAD},
             "conversation": {"id": f"{channel};messageid=1700000000000", "isGroup": True},
@@ -225,3 +235,18 @@ def test_without_admins_a_feeds_refusal_says_how_to_configure_them(serve):
     text = json.dumps(post(url, activity("feeds add https://example.com/rss calea")).json())
     assert "CALEA_BOT_TEAMS_ADMINS" in text
     assert AAD in text
+
+
+def test_a_replayed_or_stale_signed_request_is_refused_and_runs_nothing(serve, services):
+    url = serve()
+    body = activity("<at>calea</at>&nbsp;subscribe calea", activity_id="a-1")
+    assert post(url, body).status_code == 200
+    replayed = post(url, body)
+    assert replayed.status_code == 401 and "replayed" in replayed.text
+    stale = activity(
+        "<at>calea</at>&nbsp;unsubscribe all",
+        activity_id="a-2",
+        timestamp="2020-01-01T00:00:00.000Z",
+    )
+    assert post(url, stale).status_code == 401
+    assert subscriptions(services) == ["calea"]
