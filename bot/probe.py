@@ -11,7 +11,7 @@ from bot.config import Config
 from bot.errors import FeedParseError
 from bot.feeds.fetch import Fetcher
 from bot.models import Health, Source
-from bot.sinks.console import inert
+from bot.sinks.console import one_line
 from bot.text_reports import table
 
 
@@ -86,7 +86,7 @@ def render_probes(results: Sequence[ProbeResult]) -> str:
             str(r.status_code or "-"),
             str(r.items),
             f"{r.seconds:.1f}s",
-            inert(r.message)[:90],
+            one_line(r.message)[:90],
         ]
         for r in results
     ]

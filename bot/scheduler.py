@@ -134,11 +134,13 @@ class BotScheduler:
         try:
             await self._stop.wait()
         finally:
-            scheduler.shutdown(wait=False)
+            # No new runs; let running jobs finish (APScheduler's shutdown would cancel them).
+            scheduler.pause()
             await asyncio.sleep(0.05)  # jobs already handed to the loop see the stop and return
             await self._finish_in_flight()
             await asyncio.to_thread(self._drain)
-            await self._finish_in_flight()  # a job that started while the last drain ran
+            await self._finish_in_flight()
+            scheduler.shutdown(wait=False)
 
     def _schedule_source(self, source: Source, delay: dt.timedelta) -> None:
         interval = source.interval_seconds

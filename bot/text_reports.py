@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from bot.models import CycleReport
-from bot.sinks.console import inert
+from bot.sinks.console import one_line
 from bot.status import StatusReport
 from bot.store import StoredItem
 
@@ -48,7 +48,7 @@ def render_cycle(report: CycleReport) -> str:
     )
     if report.feeds_skipped:
         line += f" ({report.feeds_skipped} not due)"
-    details = [f"  {sid}: {inert(msg)}" for sid, msg in sorted(report.failures.items())]
+    details = [f"  {sid}: {one_line(msg)}" for sid, msg in sorted(report.failures.items())]
     return "\n".join([line, *details])
 
 
@@ -67,7 +67,9 @@ def render_status(report: StatusReport) -> str:
                 ago(s.next_poll_at, now) if r.source.enabled else "-",
                 ago(s.last_new_item_at, now),
                 f"{s.not_modified_share:.0%}" if s.polls else "-",
-                inert(f"{s.last_error_kind}: {s.last_error_message}") if s.last_error_kind else "",
+                one_line(f"{s.last_error_kind}: {s.last_error_message}")
+                if s.last_error_kind
+                else "",
             ]
         )
     parts = [
@@ -86,7 +88,7 @@ def render_status(report: StatusReport) -> str:
         parts += ["", f"{status.matter.title} [{dockets}] — {status.state}{as_of}"]
         for event in status.timeline:
             doc = f" [{event.document}]" if event.document else ""
-            parts.append(f"  {event.date.isoformat()}  {inert(event.label)}{doc}")
+            parts.append(f"  {event.date.isoformat()}  {one_line(event.label)}{doc}")
     return "\n".join(parts)
 
 
@@ -98,7 +100,7 @@ def render_search(items: Sequence[StoredItem]) -> str:
     for item in items:
         when = (item.published or item.first_seen_at).date().isoformat()
         topics = f" [{', '.join(item.topics)}]" if item.topics else ""
-        lines.append(f"{when}  {item.source_id}  {inert(item.title)}{topics}")
+        lines.append(f"{when}  {item.source_id}  {one_line(item.title)}{topics}")
         if item.link:
-            lines.append(f"            {inert(item.link)}")
+            lines.append(f"            {one_line(item.link)}")
     return "\n".join(lines)

@@ -22,8 +22,13 @@ DATE_LABELS = {
 
 
 def inert(text: str) -> str:
-    """Feed text made safe for a terminal: one line, no escape sequences or bidi overrides."""
-    return " ".join(_CONTROL.sub("", text).split())  # one line: no forged "[NEW]" lines
+    """Feed text made safe for a terminal: no escape sequences or bidi overrides."""
+    return _CONTROL.sub("", text)
+
+
+def one_line(text: str) -> str:
+    """`inert`, folded to one line: a field cannot forge a "[NEW] …" line of its own."""
+    return " ".join(inert(text).split())
 
 
 def render_console_alert(alert: Alert) -> str:
@@ -31,14 +36,16 @@ def render_console_alert(alert: Alert) -> str:
     marker = "UPDATED" if alert.action == "update" else "NEW"
     published = alert.published.strftime("%Y-%m-%d %H:%M UTC") if alert.published else "undated"
     lines = [
-        f"[{marker}] {inert(alert.source_name)} · {published}",
-        f"  {inert(alert.title)}",
+        f"[{marker}] {one_line(alert.source_name)} · {published}",
+        f"  {one_line(alert.title)}",
     ]
     if alert.topics:
-        lines.append("  topics: " + ", ".join(f"{m.topic} ({inert(m.rule)})" for m in alert.topics))
+        lines.append(
+            "  topics: " + ", ".join(f"{m.topic} ({one_line(m.rule)})" for m in alert.topics)
+        )
     references = [*alert.dockets, *alert.documents]
     if references:
-        lines.append("  refs: " + ", ".join(inert(r) for r in references))
+        lines.append("  refs: " + ", ".join(one_line(r) for r in references))
     if alert.dates:
         lines.append(
             "  dates: "
@@ -47,13 +54,13 @@ def render_console_alert(alert: Alert) -> str:
             )
         )
     if alert.matters:
-        lines.append("  tracked: " + ", ".join(inert(m) for m in alert.matters))
+        lines.append("  tracked: " + ", ".join(one_line(m) for m in alert.matters))
     if alert.summary:
-        lines.append(f"  {inert(alert.summary)}")
+        lines.append(f"  {one_line(alert.summary)}")
     if alert.also_in:
-        lines.append("  also in: " + ", ".join(inert(s) for s in alert.also_in))
+        lines.append("  also in: " + ", ".join(one_line(s) for s in alert.also_in))
     if alert.link:
-        lines.append(f"  {inert(alert.link)}")
+        lines.append(f"  {one_line(alert.link)}")
     return "\n".join(lines)
 
 
