@@ -9,6 +9,7 @@ repeat that check on every redirect and connection; this module only guards the 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ from bot.commands.context import CommandContext, CommandServices
 from bot.commands.help import usage_of
 from bot.commands.reply import Block, Facts, Heading, Paragraph, Reply
 from bot.feeds.guard import check_public_url
-from bot.models import Health, Source
+from bot.models import Health, Matter, Source
 from bot.probe import ProbeResult
 from bot.runtime import with_user_sources
 from bot.status import SourceHealthRow, StatusReport, build_status
@@ -49,9 +50,17 @@ def source_names(services: CommandServices) -> dict[str, str]:
     return {source.id: source.name for source in known_sources(services)}
 
 
-def status_report(services: CommandServices, ctx: CommandContext) -> StatusReport:
-    """`bot.status.build_status` over feeds.yaml's sources and the feeds added from chat."""
+def status_report(
+    services: CommandServices, ctx: CommandContext, matters: Sequence[Matter] | None = None
+) -> StatusReport:
+    """`bot.status.build_status` over feeds.yaml's sources and the feeds added from chat.
+
+    `matters` narrows the tracked matters whose timelines are read (each reads every event
+    stored items added to it); None means all of them.
+    """
     config = with_user_sources(services.config, services.store)
+    if matters is not None:
+        config = dataclasses.replace(config, matters=tuple(matters))
     return build_status(config, services.store, ctx.now)
 
 
@@ -76,7 +85,7 @@ def feeds_command(args: Sequence[str], ctx: CommandContext, services: CommandSer
 
 
 def _feeds_table(ctx: CommandContext, services: CommandServices) -> Reply:
-    report = status_report(services, ctx)
+    report = status_report(services, ctx, matters=())
     user_ids = {record.source.id for record in services.store.user_sources.records()}
     configured = [row for row in report.sources if row.source.id not in user_ids]
     added = [row for row in report.sources if row.source.id in user_ids]

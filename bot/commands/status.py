@@ -26,7 +26,7 @@ from bot.config import Config
 from bot.matters import TRACKING, MatterStatus
 from bot.models import Matter, MatterEvent, Topic
 from bot.status import StatusReport
-from bot.store.topic_counts import recent_topic_counts
+from bot.store.topic_counts import recent_topic_count
 
 DEFAULT_TOPIC = "calea"
 TIMELINE_SHOWN = 6
@@ -45,25 +45,29 @@ def default_matter(config: Config) -> Matter | None:
 
 
 def status_command(args: Sequence[str], ctx: CommandContext, services: CommandServices) -> Reply:
-    """The default proceeding, a named matter, or a topic; closest match for unknown names."""
+    """The default proceeding, a named matter, or a topic; closest match for unknown names.
+
+    Only the timelines a view shows are read (a matter's timeline grows with every item that
+    cites it).
+    """
     usage = usage_of("status")
     if len(args) > 1:
         raise CommandError("Give one matter or topic id.", usage)
     config = services.config
-    report = status_report(services, ctx)
-    statuses = {status.matter.id: status for status in report.matters}
     if not args:
         matter = default_matter(config)
         if matter is None:
-            return _overview(report, ctx, services)
-        return _matter_view(statuses[matter.id], report, ctx, services)
+            return _overview(status_report(services, ctx, matters=()), ctx, services)
+        return _matter_view(matter, ctx, services)
     wanted = args[0].lower()
-    if wanted in statuses:
-        return _matter_view(statuses[wanted], report, ctx, services)
+    matter = next((m for m in config.matters if m.id == wanted), None)
+    if matter is not None:
+        return _matter_view(matter, ctx, services)
     topic = next((t for t in config.topics if t.id == wanted), None)
     if topic is not None:
-        return _topic_view(topic, report, ctx, services)
-    matter_ids = list(statuses)
+        related = [m for m in config.matters if topic.id in m.topics]
+        return _topic_view(topic, status_report(services, ctx, matters=related), ctx, services)
+    matter_ids = [m.id for m in config.matters]
     topic_ids = list(config.topic_ids())
     raise CommandError(
         f"No matter or topic is called “{shown(args[0])}”."
@@ -76,10 +80,9 @@ def status_command(args: Sequence[str], ctx: CommandContext, services: CommandSe
 # -- views -------------------------------------------------------------------------------------
 
 
-def _matter_view(
-    status: MatterStatus, report: StatusReport, ctx: CommandContext, services: CommandServices
-) -> Reply:
-    matter = status.matter
+def _matter_view(matter: Matter, ctx: CommandContext, services: CommandServices) -> Reply:
+    report = status_report(services, ctx, matters=[matter])
+    status = report.matters[0]
     today = ctx.now.date()
     blocks: list[Block] = [
         Heading(f"Status: {matter.id}"),
@@ -122,7 +125,7 @@ def _topic_view(
     topic: Topic, report: StatusReport, ctx: CommandContext, services: CommandServices
 ) -> Reply:
     since = ctx.now - dt.timedelta(days=RECENT_DAYS)
-    count = recent_topic_counts(services.store.db, since).get(topic.id, 0)
+    count = recent_topic_count(services.store.db, since, topic.id)
     modes = {s.topic: s.mode for s in channel_subscriptions(ctx, services)}
     mode = modes.get(topic.id) or modes.get("*")
     blocks: list[Block] = [

@@ -1,12 +1,15 @@
-"""How many stored events each topic gained recently (for the `topics` command)."""
+"""How many stored events each topic gained recently (for the `topics` and `status` commands)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import sqlite_utils
 
 from bot.store.database import iso
+
+_IN_TOPIC = "EXISTS (SELECT 1 FROM json_each(i.topics) j WHERE j.value ->> 0 = ?)"
 
 
 def recent_topic_counts(db: sqlite_utils.Database, since: dt.datetime) -> dict[str, int]:
@@ -24,3 +27,19 @@ def recent_topic_counts(db: sqlite_utils.Database, since: dt.datetime) -> dict[s
         [stamp, stamp],
     ).fetchall()
     return {topic: count for topic, count in rows}
+
+
+def recent_topic_count(db: sqlite_utils.Database, since: dt.datetime, topic: str) -> int:
+    """`recent_topic_counts(db, since).get(topic, 0)`, reading only the rows that name `topic`.
+
+    A row whose topics JSON does not contain the id as a JSON string cannot be in the topic,
+    so it is skipped before its JSON is parsed.
+    """
+    stamp = iso(since)
+    needle = json.dumps(topic, ensure_ascii=False)  # as the ingest writes it
+    recent = "(i.published >= ? OR (i.published IS NULL AND i.first_seen_at >= ?))"
+    return db.execute(
+        "SELECT count(DISTINCT i.event_id) FROM items i "
+        f"WHERE {recent} AND instr(i.topics, ?) > 0 AND {_IN_TOPIC}",
+        [stamp, stamp, needle, topic],
+    ).fetchone()[0]
