@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bot.models import DeliveryOutcome
@@ -40,20 +41,27 @@ def drain_outbox(
     *,
     now: dt.datetime,
     source_names: Mapping[str, str] | None = None,
-    batch: int = 100,
+    batch: int = 5000,
+    per_destination: int = 500,
 ) -> DrainReport:
-    """Deliver every due alert for the configured platforms, batch by batch."""
+    """Deliver every due alert for the configured platforms, batch by batch.
+
+    Each destination's alerts reach its sink together (up to `per_destination` per batch), so
+    a burst becomes a few grouped messages; sinks that allow it serve several destinations at
+    once, so one channel's pacing never holds up the others.
+    """
     report = DrainReport()
     names = source_names or {}
     while True:
-        claimed = store.outbox.claim_due(now, platforms=list(sinks), limit=batch)
+        claimed = store.outbox.claim_due(
+            now, platforms=list(sinks), limit=batch, per_destination=per_destination
+        )
         if not claimed:
             return report
         claimed = [_with_names(c, names) for c in claimed]
         outcomes: list[DeliveryOutcome] = []
         try:
-            for entries in _by_destination(claimed).values():
-                outcomes.extend(_deliver_safely(sinks[entries[0].destination.platform], entries))
+            outcomes = _deliver_groups(sinks, list(_by_destination(claimed).values()))
             store.outbox.record(outcomes, now, claimed)
         except BaseException:
             # Recording failed (e.g. the database stayed locked): nothing may stay 'sending'.
@@ -69,8 +77,30 @@ def drain_outbox(
             else:
                 report.failed += 1
                 log.warning("alert %s failed permanently: %s", outcome.outbox_id, outcome.detail)
-        if len(claimed) < batch or report.retried:
-            return report
+        if report.retried:
+            return report  # something must wait: the next drain picks it up when due
+
+
+def _deliver_groups(
+    sinks: Mapping[str, Sink], groups: list[list[ClaimedAlert]]
+) -> list[DeliveryOutcome]:
+    """Hand each destination's alerts to its sink; concurrently where the sink allows it."""
+
+    def deliver(group: list[ClaimedAlert]) -> list[DeliveryOutcome]:
+        return _deliver_safely(sinks[group[0].destination.platform], group)
+
+    def width(group: list[ClaimedAlert]) -> int:
+        return getattr(sinks[group[0].destination.platform], "concurrent_destinations", 1)
+
+    serial = [g for g in groups if width(g) <= 1]
+    parallel = [g for g in groups if width(g) > 1]
+    outcomes = [outcome for group in serial for outcome in deliver(group)]
+    if parallel:
+        workers = min(len(parallel), max(width(g) for g in parallel))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
+            for result in pool.map(deliver, parallel):
+                outcomes.extend(result)
+    return outcomes
 
 
 def _by_destination(claimed: list[ClaimedAlert]) -> dict[int, list[ClaimedAlert]]:

@@ -17,5 +17,8 @@ class Sink(Protocol):
     """
 
     platform: str
+    # How many destinations `deliver` may serve at once from different threads (optional
+    # attribute; 1 when absent). Paced sinks set it so one channel's pacing never blocks others.
+    # concurrent_destinations: int
 
     def deliver(self, claimed: Sequence[ClaimedAlert]) -> list[DeliveryOutcome]: ...

@@ -84,10 +84,17 @@ class Outbox:
     # -- draining -------------------------------------------------------------------------
 
     def claim_due(
-        self, now: dt.datetime, *, platforms: Sequence[str], limit: int = 100
+        self,
+        now: dt.datetime,
+        *,
+        platforms: Sequence[str],
+        limit: int = 1000,
+        per_destination: int = 100,
     ) -> list[ClaimedAlert]:
-        """Mark up to `limit` due rows for the given platforms as sending and return them.
+        """Mark due rows for the given platforms as sending and return them, oldest first.
 
+        At most `per_destination` rows per destination (so a burst reaches a sink as one
+        batch it can group, and no channel starves the others) and `limit` in all.
         Destinations that are paused keep their rows pending until resumed.
         """
         if not platforms:
@@ -97,10 +104,12 @@ class Outbox:
             ids = [
                 row[0]
                 for row in self.db.execute(
-                    "SELECT outbox.id FROM outbox JOIN destinations d ON d.id = destination_id "
+                    "SELECT id FROM (SELECT outbox.id, row_number() OVER "
+                    "(PARTITION BY destination_id ORDER BY outbox.id) AS n "
+                    "FROM outbox JOIN destinations d ON d.id = destination_id "
                     f"WHERE state = 'pending' AND next_attempt_at <= ? AND d.platform IN ({marks}) "
-                    "AND d.paused_reason IS NULL ORDER BY outbox.id LIMIT ?",
-                    [iso(now), *platforms, limit],
+                    "AND d.paused_reason IS NULL) WHERE n <= ? ORDER BY id LIMIT ?",
+                    [iso(now), *platforms, per_destination, limit],
                 ).fetchall()
             ]
             id_marks = ",".join("?" * len(ids))

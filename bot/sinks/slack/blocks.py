@@ -144,7 +144,7 @@ def render_alert(alert: Alert) -> SlackMessage:
 # -- many alerts: bursts and digests ----------------------------------------------------------
 
 
-def alert_entry(alert: Alert) -> dict:
+def alert_entry(alert: Alert, *, with_summary: bool = True) -> dict:
     """A compact section for one alert inside a burst or digest message."""
     return section(
         entry_text(
@@ -154,7 +154,7 @@ def alert_entry(alert: Alert) -> dict:
             published=alert.published,
             topics=_topic_ids(alert),
             references=[*alert.dockets, *alert.documents],
-            summary=alert.summary,
+            summary=alert.summary if with_summary else "",
             prefix="Updated: " if alert.action == "update" else "",
         )
     )
@@ -212,6 +212,9 @@ def _part(part: int, parts: int) -> str:
     return f" (part {part} of {parts})" if parts > 1 else ""
 
 
+SUMMARISED_BURST_MAX = 10  # bursts up to this size show each alert's summary
+
+
 def render_burst(alerts: Sequence[Alert]) -> list[SlackMessage]:
     """Many alerts for one channel as grouped messages (usually one) instead of a flood."""
     count = len(alerts)
@@ -225,7 +228,9 @@ def render_burst(alerts: Sequence[Alert]) -> list[SlackMessage]:
 
     titles = "; ".join(single_line(a.title) for a in alerts[:5])
     text = escaped(f"{count} new regulatory {noun}: {titles}", MAX_FALLBACK_TEXT)
-    entries = [_Entry(a, alert_entry(a)) for a in alerts]
+    # A large burst drops the summaries: about twice as many alerts fit in each message.
+    with_summary = count <= SUMMARISED_BURST_MAX
+    entries = [_Entry(a, alert_entry(a, with_summary=with_summary)) for a in alerts]
     return [SlackMessage(blocks, text, part) for blocks, part in _pack(entries, frame)]
 
 

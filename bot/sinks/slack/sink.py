@@ -80,6 +80,7 @@ class SlackSink:
     """Delivers alerts to Slack channels through the Web API (see the module docstring)."""
 
     platform = "slack"
+    concurrent_destinations = 8  # channels are paced independently (1 message/s each)
 
     def __init__(
         self,

@@ -56,6 +56,7 @@ class TeamsSink:
     """Delivers claimed alerts to Teams channels through their Workflows webhooks."""
 
     platform = "teams"
+    concurrent_destinations = 4  # each Workflows webhook is paced on its own
 
     def __init__(
         self,
