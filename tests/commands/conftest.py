@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -54,14 +54,6 @@ PUBLIC_HOSTS = {
 def config() -> Config:
     """The repository's real feeds.yaml."""
     return load_config(FEEDS_YAML)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """An empty store in a real SQLite file."""
-    store = Store(tmp_path / "bot.db")
-    yield store
-    store.close()
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 
 from bot.commands.reply import ItemRef
 from bot.models import Topic
-from bot.sinks.slack.kit import MAX_HOME_BLOCKS, context, entry_text, header, section
+from bot.sinks.slack.kit import MAX_HOME_BLOCKS, context, header, section
 from bot.sinks.slack.mrkdwn import escaped, single_line
+from bot.sinks.slack.reply_blocks import item_section
 
 #: Past this many topics the list is cut (the rest is one `/calea topics` away).
 MAX_TOPIC_LINES = 60
@@ -44,19 +45,7 @@ def render_home(
         blocks.append(context(f":warning: Paused: {escaped(single_line(reason), 500)}"))
     blocks.append(header("Latest alerts"))
     if latest:
-        blocks.extend(
-            section(
-                entry_text(
-                    title=item.title,
-                    url=item.link,
-                    source=item.source,
-                    published=item.published,
-                    topics=item.topics,
-                    references=item.references,
-                )
-            )
-            for item in latest[:10]
-        )
+        blocks.extend(item_section(item, with_summary=False) for item in latest[:10])
     else:
         blocks.append(section("Nothing stored yet: the first poll has not finished."))
     blocks.append(header("Topics"))

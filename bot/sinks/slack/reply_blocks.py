@@ -61,7 +61,8 @@ def _facts(facts: Facts) -> Iterator[dict]:
         yield fields_section(fields[start : start + MAX_FIELDS])
 
 
-def _item(item: ItemRef) -> dict:
+def item_section(item: ItemRef, *, with_summary: bool = True) -> dict:
+    """A stored item as one section: linked title, source, date, topics, references."""
     return section(
         entry_text(
             title=item.title,
@@ -70,7 +71,7 @@ def _item(item: ItemRef) -> dict:
             published=item.published,
             topics=item.topics,
             references=item.references,
-            summary=item.summary,
+            summary=item.summary if with_summary else "",
         )
     )
 
@@ -113,7 +114,7 @@ def _render_blocks(blocks: Sequence[Block]) -> list[dict]:
         elif isinstance(block, Facts):
             rendered.extend(_facts(block))
         elif isinstance(block, ItemRef):
-            rendered.append(_item(block))
+            rendered.append(item_section(block))
     flush()
     return rendered
 

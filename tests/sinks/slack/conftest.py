@@ -141,14 +141,6 @@ def config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """An empty store in a real SQLite file."""
-    store = Store(tmp_path / "bot.db")
-    yield store
-    store.close()
-
-
-@pytest.fixture
 def services(config: Config, store: Store) -> CommandServices:
     """Command services over the small config and the temporary store."""
     return CommandServices(config=config, store=store)
