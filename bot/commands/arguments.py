@@ -23,7 +23,6 @@ ALL_WORDS = ("all", "*")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))  # dropped silently
 _WHITESPACE_CONTROLS = "\t\n\r"
 _REFUSED_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn")  # controls, format (bidi), unassigned
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SHOWN = re.compile(r"[^\w.\-/:+ ]")
 
 
@@ -81,11 +80,6 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' Did you mean “x”?' or ''."""
     match = closest(word, choices)
     return f" Did you mean “{match}”?" if match else ""
-
-
-def is_name(word: str) -> bool:
-    """True for a well-formed id: lowercase letters, digits, '-' and '_'."""
-    return bool(_NAME.match(word))
 
 
 def resolve_topics(

@@ -15,7 +15,6 @@ from bot.store.outbox import ClaimedAlert, Outbox
 from bot.store.queries import Queries, StoredItem
 from bot.store.sources import SourceState, SourceStates
 from bot.store.subscriptions import Subscription, Subscriptions
-from bot.store.teams_webhooks import TeamsWebhooks
 from bot.store.user_sources import UserSources
 
 __all__ = [
@@ -41,7 +40,6 @@ class Store:
         self.subscriptions = Subscriptions(self.db)
         self.queries = Queries(self.db)
         self.user_sources = UserSources(self.db)
-        self.teams_webhooks = TeamsWebhooks(self.db)
 
     def transaction(self):
         """Context manager for one atomic write spanning several repositories."""
