@@ -229,6 +229,25 @@ _DOCUMENT_TYPES = tuple(
 )
 
 
+_ANY_DOCUMENT_TYPE = re.compile(
+    "|".join(f"(?P<t{index}>{regex.pattern})" for index, (regex, _) in enumerate(_DOCUMENT_TYPES)),
+    re.IGNORECASE,
+)
+# Each document type's pattern needs one of these lower-case stems: a cheap test first.
+_DOCUMENT_TYPE_STEMS = (
+    ("withdr",),
+    ("reconsideration",),
+    ("reconsideration",),
+    ("effect",),
+    ("order", "declaratory", "final", "adopt"),
+    ("proposed", "nprm", "propos", "rule"),
+    ("inquiry",),
+    ("comment",),
+)
+# Every decisive outcome word contains one of these (lower-case) stems.
+_OUTCOME_STEMS = ("rescind", "rescission", "repeal", "vacat")
+
+
 def infer_event_state(title: str, text: str) -> str | None:
     """What a document did to its proceeding, from its title and opening text, or None.
 
@@ -241,18 +260,22 @@ def infer_event_state(title: str, text: str) -> str | None:
         return None  # a draft circulated for a vote changes nothing yet
     opening = text[:OPENING_CHARS]
     for source in (title, opening):
-        for regex, state in _OUTCOMES:
-            if _unhedged(regex, source):
-                return state
-    for regex, state in _DOCUMENT_TYPES:
-        if regex.search(title):
+        lowered = source.lower()
+        if any(stem in lowered for stem in _OUTCOME_STEMS):
+            for regex, state in _OUTCOMES:
+                if _unhedged(regex, source):
+                    return state
+    lowered_title = title.lower()
+    for (regex, state), stems in zip(_DOCUMENT_TYPES, _DOCUMENT_TYPE_STEMS, strict=True):
+        if any(stem in lowered_title for stem in stems) and regex.search(title):
             return state
-    earliest: tuple[int, str] | None = None
-    for regex, state in _DOCUMENT_TYPES:
-        match = regex.search(opening)
-        if match and (earliest is None or match.start() < earliest[0]):
-            earliest = (match.start(), state)
-    return earliest[1] if earliest else None
+    # The earliest document type named in the opening text (ties: the stronger type), found
+    # in one pass: the alternation lists the types strongest first.
+    lowered_opening = opening.lower()
+    if not any(stem in lowered_opening for stems in _DOCUMENT_TYPE_STEMS for stem in stems):
+        return None
+    match = _ANY_DOCUMENT_TYPE.search(opening)
+    return _DOCUMENT_TYPES[int(match.lastgroup[1:])][1] if match and match.lastgroup else None
 
 
 def _unhedged(regex: re.Pattern[str], text: str) -> bool:
