@@ -26,6 +26,7 @@ from bot.config import Config
 from bot.matters import TRACKING, MatterStatus
 from bot.models import Matter, MatterEvent, Topic
 from bot.status import StatusReport
+from bot.store import StoredItem
 from bot.store.topic_counts import recent_topic_count
 
 DEFAULT_TOPIC = "calea"
@@ -110,13 +111,9 @@ def _matter_view(matter: Matter, ctx: CommandContext, services: CommandServices)
     else:
         blocks.append(Paragraph("No upcoming dates known."))
     stored = services.store.queries.matter_items(matter.id, limit=MATTER_ITEMS_SHOWN * 3)
-    items = one_per_event(stored, MATTER_ITEMS_SHOWN)
-    blocks.append(Heading("Latest items"))
-    if items:
-        names = source_names(services)
-        blocks.extend(item_ref(item, names) for item in items)
-    else:
-        blocks.append(Paragraph("No stored item cites this proceeding yet."))
+    blocks += _latest_items(
+        stored, MATTER_ITEMS_SHOWN, services, "No stored item cites this proceeding yet."
+    )
     blocks += _footer(report, ctx, services)
     return compose(*blocks)
 
@@ -159,15 +156,22 @@ def _topic_view(
                 )
             )
     stored = services.store.queries.latest(topic=topic.id, limit=TOPIC_ITEMS_SHOWN * 3)
-    items = one_per_event(stored, TOPIC_ITEMS_SHOWN)
-    blocks.append(Heading("Latest items"))
-    if items:
-        names = source_names(services)
-        blocks.extend(item_ref(item, names) for item in items)
-    else:
-        blocks.append(Paragraph("No stored items in this topic yet."))
+    blocks += _latest_items(
+        stored, TOPIC_ITEMS_SHOWN, services, "No stored items in this topic yet."
+    )
     blocks += _footer(report, ctx, services)
     return compose(*blocks)
+
+
+def _latest_items(
+    stored: Sequence[StoredItem], shown: int, services: CommandServices, empty: str
+) -> list[Block]:
+    """A "Latest items" heading and one entry per event (or `empty`)."""
+    items = one_per_event(stored, shown)
+    if not items:
+        return [Heading("Latest items"), Paragraph(empty)]
+    names = source_names(services)
+    return [Heading("Latest items"), *(item_ref(item, names) for item in items)]
 
 
 def _overview(report: StatusReport, ctx: CommandContext, services: CommandServices) -> Reply:
