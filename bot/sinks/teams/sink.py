@@ -38,7 +38,8 @@ class TeamsSinkSettings:
 
     connect_timeout: float = 5.0
     timeout: float = 15.0
-    burst_threshold: int = 3  # more real-time alerts than this in one call → one grouped card
+    burst_threshold: int = 3  # more real-time alerts than this in one call → grouped cards
+    alerts_per_card: int = 20  # a grouped card lists this many; a bigger burst gets more cards
     min_interval_seconds: float = 1.0  # between two posts to the same webhook
     max_payload_bytes: int = MAX_PAYLOAD_BYTES
     default_retry_seconds: float = 60.0
@@ -130,12 +131,17 @@ class TeamsSink:
         digest = tuple(e for e in entries if e.digest)
         realtime = tuple(e for e in entries if not e.digest)
         messages: list[_Message] = []
-        if digest:
-            render = functools.partial(digest_card, _alerts(digest), max_bytes=max_bytes)
-            messages.append(_Message(digest, lambda compact, r=render: r(compact=compact)))
+        size = self.settings.alerts_per_card
+        for start in range(0, len(digest), size):
+            part = digest[start : start + size]
+            render = functools.partial(digest_card, _alerts(part), max_bytes=max_bytes)
+            messages.append(_Message(part, lambda compact, r=render: r(compact=compact)))
         if len(realtime) > self.settings.burst_threshold:
-            render = functools.partial(burst_card, _alerts(realtime), max_bytes=max_bytes)
-            messages.append(_Message(realtime, lambda compact, r=render: r(compact=compact)))
+            # Several cards rather than one that hides most alerts behind "…and N more".
+            for start in range(0, len(realtime), size):
+                part = realtime[start : start + size]
+                render = functools.partial(burst_card, _alerts(part), max_bytes=max_bytes)
+                messages.append(_Message(part, lambda compact, r=render: r(compact=compact)))
         else:
             for entry in realtime:
                 render = functools.partial(alert_card, entry.alert)

@@ -63,6 +63,17 @@ def test_a_burst_becomes_one_grouped_card(workflows):
     assert card_texts(card)[1] == "6 regulatory alerts"
 
 
+def test_a_big_burst_is_split_into_cards_that_list_every_alert(workflows):
+    outcomes = sink_for(workflows.url()).deliver(alerts(45))
+    assert [o.status for o in outcomes] == ["sent"] * 45
+    assert len(workflows.posts) == 3
+    texts = "\n".join(t for post in workflows.posts for t in card_texts(post.card))
+    for post in workflows.posts:
+        assert_valid_card(post.card)
+    assert "more" not in texts.lower()
+    assert all(make_alert(n).title in texts for n in range(1, 46))
+
+
 def test_digest_rows_become_one_digest_card_apart_from_real_time_ones(workflows):
     outcomes = sink_for(workflows.url()).deliver([*alerts(5, digest=True), *alerts(1, start=9)])
     assert sorted(o.outbox_id for o in outcomes if o.status == "sent") == [1, 2, 3, 4, 5, 9]
