@@ -21,6 +21,9 @@ def setup_logging(verbose: int) -> None:
     # httpx logs full request URLs at INFO; they can carry keys. Scheduler chatter is noise.
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # slack_sdk logs every failed attempt as an error; the bot reports the outcome itself.
+    if level > logging.DEBUG:
+        logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
 
 
 def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -48,6 +48,11 @@ UNINSTALLED_REASON = "the Slack app was uninstalled (app_uninstalled); reinstall
 REVOKED_REASON = "Slack revoked the bot token (tokens_revoked); reinstall the app and resume"
 
 
+def _without_token_notice(record: logging.LogRecord) -> bool:
+    """Bolt warns that SLACK_BOT_TOKEN is unused when given a client: expected here, not news."""
+    return "`token` will be unused" not in record.getMessage()
+
+
 def command_text(raw: str) -> str:
     """Slash-command text as the user typed it: Slack's &amp;/&lt;/&gt; and link markup undone."""
     text = _SLACK_LINK.sub(lambda match: match.group(1), raw or "")
@@ -245,6 +250,7 @@ class SlackHandlers:
 
 def build_app(handlers: SlackHandlers, *, client: WebClient, signing_secret: str) -> App:
     """A Bolt App with the handlers registered; makes no network call."""
+    logging.getLogger("slack_bolt.App").addFilter(_without_token_notice)
     app = App(
         client=client,
         signing_secret=signing_secret,
