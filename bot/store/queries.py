@@ -233,15 +233,7 @@ class Queries:
         """The newest stored items, optionally only those in one topic."""
         if not topic:  # an unbounded walk always settles the answer
             return self._items_by_id(self._newest_ids("1", [], limit, window=None) or [])
-        args = [_json_string(topic), topic]
-        ids = self._newest_ids(_IN_TOPIC, args, limit, window=self.walk_window)
-        if ids is not None:
-            return self._items_by_id(ids)
-        sql = (
-            f"SELECT {_ITEM_COLUMNS} FROM items i WHERE {_IN_TOPIC} "
-            f"ORDER BY {_NEWEST_FIRST} LIMIT ?"
-        )
-        return [_stored_item(r) for r in self.db.query(sql, [*args, limit])]
+        return self._newest_where(_IN_TOPIC, [_json_string(topic), topic], limit)
 
     def matter_events(self, matter_id: str) -> list[MatterEvent]:
         """Events stored items added to a matter's timeline, oldest first."""
@@ -264,12 +256,15 @@ class Queries:
 
     def matter_items(self, matter_id: str, *, limit: int = 5) -> list[StoredItem]:
         """The newest stored items that cite a tracked matter's dockets or documents."""
-        args = [_json_string(matter_id), matter_id]
-        ids = self._newest_ids(_CITES_MATTER, args, limit, window=self.walk_window)
+        return self._newest_where(_CITES_MATTER, [_json_string(matter_id), matter_id], limit)
+
+    def _newest_where(self, condition: str, args: list[object], limit: int) -> list[StoredItem]:
+        """The newest items meeting `condition`: a windowed walk, else filter and sort all."""
+        ids = self._newest_ids(condition, args, limit, window=self.walk_window)
         if ids is not None:
             return self._items_by_id(ids)
         sql = (
-            f"SELECT {_ITEM_COLUMNS} FROM items i WHERE {_CITES_MATTER} "
+            f"SELECT {_ITEM_COLUMNS} FROM items i WHERE {condition} "
             f"ORDER BY {_NEWEST_FIRST} LIMIT ?"
         )
         return [_stored_item(r) for r in self.db.query(sql, [*args, limit])]
