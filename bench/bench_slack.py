@@ -9,10 +9,10 @@ Measures, on this machine:
      spread over two years), the latency of `/calea status` and `/calea search …` (a very
      common word, mid-frequency words, a rare docket, a word that never occurs): a signed
      request to POST /slack/events of the bot (SlackIntegration in HTTP mode served by
-     bot.web.WebServer on 127.0.0.1, in its own process), timed to the HTTP response (Bolt's
+     bot.app.web.WebServer on 127.0.0.1, in its own process), timed to the HTTP response (Bolt's
      ack) and to the reply reaching the fake Slack's response_url (what the user waits for);
   2. a burst of 500 new items alerted to 20 channels subscribed to every topic, drained by
-     `bot.delivery.drain_outbox` with the real SlackSink against the fake Slack Web API (one
+     `bot.pipeline.deliver.drain_outbox` with the real SlackSink against the fake Slack Web API (one
      message per second per channel, 429 + Retry-After beyond that), on the real clock:
      alerts queued vs sent, messages and 429s seen by the fake, wall time.
 Results print as a Markdown table for the README.
@@ -41,10 +41,10 @@ from slack_sdk import WebClient
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.analyze import analyze_items  # noqa: E402
+from bot.analysis.analyze import analyze_items  # noqa: E402
 from bot.config import Config, load_config  # noqa: E402
-from bot.delivery import drain_outbox  # noqa: E402
 from bot.models import AnalyzedItem, FetchResult, Health, ParsedItem, Source  # noqa: E402
+from bot.pipeline.deliver import drain_outbox  # noqa: E402
 from bot.sinks.slack import SlackSink  # noqa: E402
 from bot.store import IngestPolicy, Store  # noqa: E402
 from bot.store.queries import fts_query  # noqa: E402
@@ -292,9 +292,9 @@ def serve_bot(db: Path, api_url: str) -> None:
     """Child process: Slack in HTTP mode as `calea-bot run` wires it, minus feed polling."""
     import asyncio
 
-    from bot.runtime import Paths
-    from bot.service import connect_platforms, digest_schedule
-    from bot.web import WebServer, build_web_app
+    from bot.app.build import Paths
+    from bot.app.run import connect_platforms, digest_schedule
+    from bot.app.web import WebServer, build_web_app
 
     env = {
         "SLACK_BOT_TOKEN": FakeSlackApi().token,

@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
+from bot.analysis.extract import normalize_docket
 from bot.errors import ConfigError
-from bot.extract import normalize_docket
 from bot.models import FetchSettings, Matter, MatterEvent, Source, Topic
 
 #: More problems than this are summarised as "… and N more".

@@ -158,6 +158,14 @@ class KeyDate:
     date: dt.date
 
 
+DATE_LABELS = {
+    "comments_close": "comments due",
+    "reply_comments_close": "reply comments due",
+    "effective": "effective",
+    "compliance": "compliance",
+}
+
+
 @dataclass(frozen=True)
 class Identifiers:
     """Identifiers pulled out of an item's text and metadata (all normalised)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from bot.feeds.guard import Resolver  # resolves like socket.getaddrinfo; injected in tests
-from bot.probe import ProbeResult
+from bot.pipeline.probe import ProbeResult
 from bot.store import Store
 
 

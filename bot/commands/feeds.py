@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
-from bot.analyze import canonical_url
+from bot.analysis.analyze import canonical_url
+from bot.app.build import with_user_sources
 from bot.commands.arguments import CommandError, closest, did_you_mean, resolve_topics, shown
 from bot.commands.compose import compose
 from bot.commands.context import CommandContext, CommandServices
@@ -23,11 +24,10 @@ from bot.commands.help import usage_of
 from bot.commands.reply import Block, Facts, Heading, Paragraph, Reply
 from bot.feeds.guard import check_public_url
 from bot.models import Health, Matter, Source
-from bot.probe import ProbeResult
-from bot.runtime import with_user_sources
-from bot.status import SourceHealthRow, StatusReport, build_status
+from bot.pipeline.probe import ProbeResult
+from bot.reports.status import SourceHealthRow, StatusReport, build_status
+from bot.reports.text import ago
 from bot.store.user_sources import DuplicateSourceError
-from bot.text_reports import ago
 
 USER_SOURCE_PREFIX = "user-"
 USER_SOURCE_INTERVAL_SECONDS = 30 * 60
@@ -53,7 +53,7 @@ def source_names(services: CommandServices) -> dict[str, str]:
 def status_report(
     services: CommandServices, ctx: CommandContext, matters: Sequence[Matter] | None = None
 ) -> StatusReport:
-    """`bot.status.build_status` over feeds.yaml's sources and the feeds added from chat.
+    """`bot.reports.status.build_status` over feeds.yaml's sources and the feeds added from chat.
 
     `matters` narrows the tracked matters whose timelines are read (each reads every event
     stored items added to it); None means all of them.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from bot.analysis.matters import TRACKING, MatterStatus
 from bot.commands.arguments import CommandError, did_you_mean, shown
 from bot.commands.compose import compose
 from bot.commands.context import CommandContext, CommandServices
@@ -23,9 +24,8 @@ from bot.commands.subscriptions import (
     subscriptions_line,
 )
 from bot.config import Config
-from bot.matters import TRACKING, MatterStatus
 from bot.models import Matter, MatterEvent, Topic
-from bot.status import StatusReport
+from bot.reports.status import StatusReport
 from bot.store import StoredItem
 from bot.store.topic_counts import recent_topic_count
 

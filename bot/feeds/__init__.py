@@ -1,0 +1,1 @@
+"""Feeds: fetching sources politely within hard limits, and parsing what they return into items."""

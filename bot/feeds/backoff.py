@@ -7,20 +7,16 @@ do not all hit the network in the same second.
 
 from __future__ import annotations
 
-import datetime as dt
 import random
-import re
-from email.utils import parsedate_to_datetime
 
+from bot.common.retry_after import MAX_RETRY_AFTER_SECONDS
 from bot.models import FetchSettings
 
 #: The longest Retry-After we honour; a site asking for more is polled again after a day.
-MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
 #: Jitter applied to the normal interval when a source is healthy (±10 %).
 INTERVAL_JITTER = 0.10
 # 2**60 seconds is far beyond any backoff cap; stops 2**n from overflowing a float.
 _MAX_BACKOFF_EXPONENT = 60
-_DELAY_SECONDS = re.compile(r"\d+(?:\.\d+)?")
 _default_rng = random.Random()
 
 
@@ -52,35 +48,3 @@ def next_poll_delay(
     if retry_after_seconds is not None:
         delay = max(delay, min(max(0.0, retry_after_seconds), MAX_RETRY_AFTER_SECONDS))
     return delay
-
-
-def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
-    """Seconds to wait from a Retry-After header (delay-seconds or HTTP-date), or None.
-
-    The result is clamped to 0 ≤ seconds ≤ 24 h; a date in the past means "now" (0). Garbage,
-    negative numbers and missing headers give None. `now` should be timezone-aware; a naive
-    value is taken as UTC.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    if _DELAY_SECONDS.fullmatch(text):
-        seconds = float(text)
-    else:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if when is None:
-            return None
-        seconds = (_as_utc(when) - _as_utc(now)).total_seconds()
-    return min(max(0.0, seconds), MAX_RETRY_AFTER_SECONDS)
-
-
-def _as_utc(moment: dt.datetime) -> dt.datetime:
-    """The same instant as an aware UTC datetime (naive values are assumed to be UTC)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)

@@ -10,8 +10,8 @@ import json
 import re
 from typing import Any
 
+from bot.analysis.extract import find_dockets, normalize_docket
 from bot.errors import FeedParseError
-from bot.extract import find_dockets, normalize_docket
 from bot.feeds.normalize import (
     TEXT_LIMIT,
     TITLE_LIMIT,

@@ -22,7 +22,7 @@ from types import TracebackType
 
 import httpx
 
-from bot.feeds.backoff import parse_retry_after
+from bot.common.retry_after import parse_retry_after
 from bot.feeds.guard import Resolver, check_public_url, public_only_transport
 from bot.models import FetchResult, FetchSettings, Health, Source
 

@@ -15,8 +15,8 @@ from xml.sax import SAXParseException
 
 import feedparser
 
+from bot.analysis.extract import own_documents_from_link
 from bot.errors import FeedParseError
-from bot.extract import own_documents_from_link
 from bot.feeds.federal_register import parse_documents_json
 from bot.feeds.normalize import (
     TEXT_LIMIT,

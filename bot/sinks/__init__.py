@@ -1,0 +1,1 @@
+"""Sinks: one thin adapter per chat platform (console, Slack, Teams) that renders and sends."""

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.models import Alert, DeliveryOutcome
+from bot.common.text_safety import one_line
+from bot.models import DATE_LABELS, Alert, DeliveryOutcome
 from bot.store import ClaimedAlert
-
-# C0/C1 controls (ANSI escapes, carriage returns that overwrite lines) except newline and tab.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-DATE_LABELS = {
-    "comments_close": "comments due",
-    "reply_comments_close": "reply comments due",
-    "effective": "effective",
-    "compliance": "compliance",
-}
-
-
-def inert(text: str) -> str:
-    """Feed text made safe for a terminal: no escape sequences or bidi overrides."""
-    return _CONTROL.sub("", text)
-
-
-def one_line(text: str) -> str:
-    """`inert`, folded to one line: a field cannot forge a "[NEW] …" line of its own."""
-    return " ".join(inert(text).split())
 
 
 def render_console_alert(alert: Alert) -> str:

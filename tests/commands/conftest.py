@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.analyze import analyze_items
+from bot.analysis.analyze import analyze_items
 from bot.commands.context import CommandContext, CommandServices
 from bot.commands.dispatch import run_command
 from bot.commands.reply import Reply

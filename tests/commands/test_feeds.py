@@ -11,7 +11,7 @@ from bot.commands.feeds import user_source_id
 from bot.commands.reply import Facts
 from bot.feeds.guard import check_public_url
 from bot.models import Health, Source
-from bot.probe import ProbeResult
+from bot.pipeline.probe import ProbeResult
 from tests.commands.conftest import FakeResolver, ingest, parsed, run, snapshot
 
 

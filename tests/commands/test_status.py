@@ -8,7 +8,7 @@ from bot.commands.context import CommandServices
 from bot.commands.reply import Facts, Heading, ItemRef
 from bot.commands.status import default_matter
 from bot.models import Source
-from bot.status import build_status
+from bot.reports.status import build_status
 from tests.commands.conftest import NOW, ingest, make_ctx, parsed, run
 
 HEALTH = "12 sources ok, 2 failing: FCC headlines (blocked), NTIA (timeout)"

@@ -8,7 +8,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from bot.feeds.backoff import MAX_RETRY_AFTER_SECONDS, next_poll_delay, parse_retry_after
+from bot.common.retry_after import MAX_RETRY_AFTER_SECONDS, parse_retry_after
+from bot.feeds.backoff import next_poll_delay
 from bot.models import FetchSettings
 
 SETTINGS = FetchSettings(backoff_base_seconds=60.0, backoff_max_seconds=6 * 3600.0)

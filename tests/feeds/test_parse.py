@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.analysis.extract import extract_identifiers
 from bot.errors import FeedParseError
-from bot.extract import extract_identifiers
 from bot.feeds.parse import HTML_PAGE_MESSAGE, parse_feed
 from bot.models import Health, ParsedFeed, ParsedItem, Source
 

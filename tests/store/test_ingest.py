@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.analyze import analyze_items
+from bot.analysis.analyze import analyze_items
 from bot.models import DeliveryOutcome, ParsedItem, Source, Topic
 from bot.store import IngestPolicy, Store
 

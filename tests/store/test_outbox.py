@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.analyze import analyze_items
+from bot.analysis.analyze import analyze_items
 from bot.models import DeliveryOutcome, ParsedItem, Source, Topic
 from bot.store import IngestPolicy, Store
 
@@ -131,7 +131,7 @@ def test_recover_in_flight_returns_claimed_rows_to_pending(store):
 
 
 def test_a_failure_while_recording_hands_claimed_alerts_back(store):
-    from bot.delivery import drain_outbox
+    from bot.pipeline.deliver import drain_outbox
 
     dest = store.subscriptions.ensure_destination("console", "stdout", now=NOW)
     store.subscriptions.subscribe(dest.id, ["*"], now=NOW)

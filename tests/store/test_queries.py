@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from bot.analyze import analyze_items
+from bot.analysis.analyze import analyze_items
 from bot.models import Matter, ParsedItem, Source, Topic
 from bot.store import IngestPolicy, Store
 from bot.store.queries import Queries

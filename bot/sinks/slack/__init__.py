@@ -28,13 +28,13 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.commands.context import CommandServices
+from bot.common.http_body import read_body_capped
 from bot.errors import ConfigError
 from bot.sinks.slack.admins import AdminPolicy, parse_admins
 from bot.sinks.slack.app import SlackHandlers, build_app
 from bot.sinks.slack.errors import error_code
 from bot.sinks.slack.sink import SlackSink
 from bot.sinks.slack.workspace import Workspace, identify_workspace
-from bot.web import read_body_capped
 
 __all__ = ["SlackIntegration", "SlackSink", "Workspace"]
 

@@ -27,11 +27,11 @@ from bot.commands.context import CommandContext, CommandServices
 from bot.commands.dispatch import run_command
 from bot.commands.item_refs import item_ref, one_per_event
 from bot.commands.reply import Reply, error_reply
+from bot.reports.status import build_status
 from bot.sinks.slack.admins import AdminPolicy
 from bot.sinks.slack.blocks import COMMAND_ACTION, MUTE_ACTION, OPEN_ACTION, render_reply
 from bot.sinks.slack.home import render_home
 from bot.sinks.slack.workspace import Workspace
-from bot.status import build_status
 
 log = logging.getLogger(__name__)
 

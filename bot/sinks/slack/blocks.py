@@ -13,8 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.models import Alert
-from bot.sinks.console import DATE_LABELS
+from bot.models import DATE_LABELS, Alert
 from bot.sinks.slack.kit import (
     MAX_BLOCKS,
     MAX_FALLBACK_TEXT,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from bot.sinks.console import inert
+from bot.common.text_safety import inert
 
 #: Slack rejects URLs longer than this in buttons; longer links are shown unlinked.
 MAX_URL_LENGTH = 3000

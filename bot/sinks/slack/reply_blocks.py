@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from bot.commands.reply import Block, Button, Facts, Heading, ItemRef, Paragraph, Reply
-from bot.sinks.console import inert
+from bot.common.text_safety import inert
 from bot.sinks.slack.kit import (
     MAX_BLOCKS,
     MAX_BUTTON_VALUE,

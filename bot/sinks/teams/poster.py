@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from bot.feeds.backoff import parse_retry_after
+from bot.common.retry_after import parse_retry_after
 
 MAX_RESPONSE_BYTES = 64 * 1024
 USER_AGENT = "calea-bot (Teams Workflows sink)"

@@ -29,13 +29,13 @@ from starlette.routing import Route
 
 from bot.commands.context import CommandContext, CommandServices
 from bot.commands.reply import Paragraph, Reply
-from bot.pipeline import utc_now
+from bot.common.clock import utc_now
+from bot.common.http_body import read_body_capped
 from bot.sinks.teams.activity import ActivityError, TeamsMessage, parse_activity
 from bot.sinks.teams.cards import reply_message
 from bot.sinks.teams.markdown import code_span
 from bot.sinks.teams.signature import verify
 from bot.store.teams_webhooks import TeamsWebhooks
-from bot.web import read_body_capped
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from bot.analyze import analyze_items
+from bot.analysis.analyze import analyze_items
 from bot.commands.context import CommandServices
 from bot.config import Config, load_config
 from bot.models import Alert, Destination, KeyDate, ParsedItem, TopicMatch

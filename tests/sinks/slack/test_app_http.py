@@ -1,5 +1,5 @@
 """The Bolt app behind the real HTTP endpoint: requests arrive form-encoded and signed, as
-Slack sends them, to POST /slack/events served by bot.web's uvicorn server on loopback."""
+Slack sends them, to POST /slack/events served by bot.app.web's uvicorn server on loopback."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from bot.app.web import WebServer, build_web_app
 from bot.commands.context import CommandServices
 from bot.sinks.slack import SlackIntegration
 from bot.store import Store
-from bot.web import WebServer, build_web_app
 from tests.fakes.slack_api import (
     FakeSlackApi,
     block_action_body,

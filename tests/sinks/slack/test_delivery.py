@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.config import Config
-from bot.delivery import drain_outbox
+from bot.pipeline.deliver import drain_outbox
 from bot.sinks.slack import SlackSink
 from bot.store import Store
 from tests.fakes.slack_api import FakeClock, FakeSlackApi

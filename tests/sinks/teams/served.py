@@ -1,4 +1,4 @@
-"""Serving Starlette routes for real over loopback (bot.web.WebServer in a background loop)."""
+"""Serving Starlette routes for real over loopback (bot.app.web.WebServer in a background loop)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from starlette.routing import BaseRoute
 
-from bot.web import WebServer, build_web_app
+from bot.app.web import WebServer, build_web_app
 
 FEEDS_YAML = """\
 topics:

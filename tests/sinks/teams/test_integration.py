@@ -6,12 +6,12 @@ import base64
 
 import pytest
 
-from bot.analyze import analyze_items
+from bot.analysis.analyze import analyze_items
 from bot.commands.context import CommandServices
 from bot.config import load_config
-from bot.delivery import drain_outbox
 from bot.errors import ConfigError
 from bot.models import ParsedItem, Source, Topic
+from bot.pipeline.deliver import drain_outbox
 from bot.sinks.teams import TeamsIntegration, TeamsSinkSettings
 from bot.sinks.teams.urls import WebhookUrlPolicy
 from bot.store import IngestPolicy, Store

@@ -1,0 +1,1 @@
+"""Alert policy (pure): which new or changed items alert, to whom, when, in which message."""

@@ -1,0 +1,1 @@
+"""Analysis (pure): extract identifiers, classify into topics, relate to matters, summarise."""

@@ -1,0 +1,1 @@
+"""The application: CLI, wiring (settings → store → pipeline → adapters → scheduler), web, demo."""

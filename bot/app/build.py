@@ -1,0 +1,81 @@
+"""Building the running parts from settings: store, fetcher, analyzer, sinks, destinations.
+
+The CLI and the demo both start here, so `run`, `poll --once` and `demo` wire the pipeline the
+same way. Environment variables are read only in `sink_settings_from_env`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.alerts.digest_schedule import DigestSchedule
+from bot.config import Config
+from bot.feeds.fetch import Fetcher
+from bot.pipeline.analyzer import Analyzer, InlineAnalyzer, ProcessPoolAnalyzer
+from bot.pipeline.poll import Pipeline
+from bot.store import Store
+
+DEFAULT_DB = "calea-bot.db"
+DEFAULT_FEEDS = "feeds.yaml"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the configuration and the database live."""
+
+    feeds: Path
+    db: Path
+
+
+def resolve_paths(feeds: str | None, db: str | None, env: Mapping[str, str] = os.environ) -> Paths:
+    """Command-line value, else environment (CALEA_BOT_FEEDS / CALEA_BOT_DB), else default."""
+    return Paths(
+        feeds=Path(feeds or env.get("CALEA_BOT_FEEDS") or DEFAULT_FEEDS),
+        db=Path(db or env.get("CALEA_BOT_DB") or DEFAULT_DB),
+    )
+
+
+def build_analyzer(config: Config, *, parallel: bool) -> Analyzer:
+    """A process pool on every core for long runs; inline for one-off commands and tests."""
+    if parallel and (os.cpu_count() or 1) > 1:
+        analyzer = ProcessPoolAnalyzer(config.topics, config.matters)
+        analyzer.warm_up()
+        return analyzer
+    return InlineAnalyzer(config.topics, config.matters)
+
+
+def build_pipeline(
+    config: Config,
+    store: Store,
+    *,
+    parallel: bool = False,
+    digests: DigestSchedule | None = None,
+) -> Pipeline:
+    """A pipeline with a fresh fetcher and analyzer (close both with `close_pipeline`)."""
+    return Pipeline(
+        config=config,
+        store=store,
+        fetcher=Fetcher(config.fetch),
+        analyzer=build_analyzer(config, parallel=parallel),
+        digests=digests or DigestSchedule(),
+    )
+
+
+async def close_pipeline(pipeline: Pipeline) -> None:
+    """Release the fetcher's connections and the analyzer's workers."""
+    await pipeline.fetcher.aclose()
+    pipeline.analyzer.close()
+
+
+def source_names(config: Config) -> dict[str, str]:
+    """Source id → display name, for rendering alerts."""
+    return {s.id: s.name for s in config.sources}
+
+
+def with_user_sources(config: Config, store: Store) -> Config:
+    """feeds.yaml's sources followed by the feeds admins added from chat."""
+    return dataclasses.replace(config, sources=(*config.sources, *store.user_sources.all()))

@@ -1,0 +1,168 @@
+"""Command-line entry points: parse arguments, build the parts, run, print.
+
+Every user mistake (bad feeds.yaml, unreadable database, bad arguments) ends as one clear
+message and a non-zero exit, never a traceback. Source failures are data, not errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from typing import Any
+
+import click
+
+from bot import __version__
+from bot.app.build import (
+    Paths,
+    with_user_sources,
+)
+from bot.app.cli_options import common_options
+from bot.app.run import poll_once, run_bot
+from bot.app.slack_cli import slack
+from bot.app.teams_cli import teams
+from bot.common.clock import utc_now
+from bot.config import load_config
+from bot.errors import CaleaBotError
+from bot.reports.status import build_status
+from bot.reports.text import render_cycle, render_search, render_status
+from bot.store import Store
+
+EXIT_CONFIG = 2
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="calea-bot")
+def cli() -> None:
+    """calea-bot: watch U.S. telecom regulation and alert compliance teams.
+
+    Polls the FCC, the Federal Register, CISA and industry sources listed in feeds.yaml,
+    stores everything in SQLite, classifies items into topics and alerts subscribed channels
+    (the console when no chat platform is configured).
+    """
+
+
+@cli.command()
+@common_options
+def run(paths: Paths) -> None:
+    """Poll every source on its schedule, forever, and deliver alerts.
+
+    With no chat platform configured, alerts print to the console. SLACK_BOT_TOKEN with
+    SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP on $PORT) adds Slack; registered
+    Teams channels or TEAMS_OUTGOING_WEBHOOK_SECRET add Teams. Stop with Ctrl-C or SIGTERM:
+    in-flight polls finish, nothing is half-written.
+    """
+    run_bot(paths, os.environ)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, required=True, help="Run exactly one cycle (required).")
+@click.option("--json", "as_json", is_flag=True, help="Print the cycle report as JSON.")
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only these sources.")
+@common_options
+def poll(paths: Paths, once: bool, as_json: bool, source_ids: tuple[str, ...]) -> None:
+    """Poll every enabled source once, store, and deliver alerts.
+
+    Exits 0 even when sources fail (their failure is data, shown in the summary and in
+    `status`); non-zero only for bad configuration.
+    """
+    report = poll_once(
+        paths, os.environ, source_ids=source_ids, console=sys.stderr if as_json else None
+    )
+    if as_json:
+        _print_json(report.__dict__)
+    else:
+        click.echo(render_cycle(report))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@common_options
+def status(paths: Paths, as_json: bool) -> None:
+    """Source health and each tracked matter's state and timeline."""
+    config = load_config(paths.feeds)
+    store = Store(paths.db)
+    try:
+        report = build_status(with_user_sources(config, store), store, utc_now())
+    finally:
+        store.close()
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        click.echo(render_status(report))
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500))
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@common_options
+def search(paths: Paths, query: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Full-text search over stored items, newest first (e.g. `search CALEA rescind`)."""
+    store = Store(paths.db)
+    try:
+        items = store.queries.search(" ".join(query), limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        _print_json([i.to_json() for i in items])
+    else:
+        click.echo(render_search(items))
+
+
+@cli.group()
+def feeds() -> None:
+    """Inspect the configured sources."""
+
+
+@feeds.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@common_options
+def feeds_check(paths: Paths, as_json: bool) -> None:
+    """Validate feeds.yaml, then probe every enabled source once (nothing is stored)."""
+    from bot.pipeline.probe import probe_sources, render_probes
+
+    config = load_config(paths.feeds)
+    results = asyncio.run(probe_sources(config))
+    if as_json:
+        _print_json([r.to_json() for r in results])
+    else:
+        click.echo(
+            f"{paths.feeds}: valid — {len(config.sources)} sources, {len(config.topics)} topics"
+        )
+        click.echo(render_probes(results))
+
+
+@cli.command()
+@click.option("--keep", is_flag=True, help="Keep the temporary database and print its path.")
+@common_options
+def demo(paths: Paths, keep: bool) -> None:
+    """The whole pipeline offline: bundled sample feeds served on 127.0.0.1, polled, alerted."""
+    from bot.app.demo import run_demo
+
+    run_demo(paths.feeds, keep=keep)
+
+
+cli.add_command(slack)
+cli.add_command(teams)
+
+
+def main() -> None:
+    """Console-script entry point: turns user-facing errors into one-line messages."""
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except CaleaBotError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)

@@ -1,0 +1,178 @@
+"""Starting the bot: configuration, chat platforms, HTTP server, scheduler — and stopping it.
+
+`run_bot` is what `calea-bot run` does; `poll_once` is one cycle with the same wiring.
+Environment variables are read here and in the platform adapters' `from_env`, nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Mapping
+from typing import TextIO
+
+import click
+
+from bot import __version__
+from bot.alerts.digest_schedule import DigestSchedule
+from bot.app.adapters import ChatPlatforms, ensure_console_destination, load_platforms
+from bot.app.build import Paths, build_pipeline, close_pipeline, source_names, with_user_sources
+from bot.app.web import WebServer, build_web_app
+from bot.commands.context import CommandServices
+from bot.common.clock import utc_now
+from bot.config import Config, load_config
+from bot.errors import ConfigError
+from bot.models import CycleReport, Source
+from bot.pipeline.deliver import drain_outbox
+from bot.pipeline.probe import url_prober
+from bot.sinks.console import ConsoleSink
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+DEFAULT_PORT = 3000
+
+
+def digest_schedule(env: Mapping[str, str]) -> DigestSchedule:
+    """CALEA_BOT_DIGEST_TIME (HH:MM, default 08:00) in CALEA_BOT_TIMEZONE (default UTC)."""
+    return DigestSchedule.parse(env.get("CALEA_BOT_DIGEST_TIME"), env.get("CALEA_BOT_TIMEZONE"))
+
+
+def _port(env: Mapping[str, str]) -> int:
+    raw = env.get("PORT", str(DEFAULT_PORT))
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"PORT must be a TCP port number (1-65535), got {raw!r}")
+    return int(raw)
+
+
+def connect_platforms(
+    config: Config, paths: Paths, env: Mapping[str, str], digests: DigestSchedule
+) -> ChatPlatforms:
+    """Configured chat platforms, credentials checked; each with its own database connection."""
+
+    def services() -> CommandServices:
+        return CommandServices(
+            config=config,
+            store=Store(paths.db),
+            probe_url=url_prober(config),
+            digest_time=digests.local_time.strftime("%H:%M"),
+        )
+
+    platforms = load_platforms(env, services)
+    platforms.verify()
+    return platforms
+
+
+def poll_once(
+    paths: Paths,
+    env: Mapping[str, str],
+    *,
+    source_ids: tuple[str, ...] = (),
+    console: TextIO | None = None,
+) -> CycleReport:
+    """One cycle over every enabled source (or the given ones), then deliver what is due."""
+    config = load_config(paths.feeds)
+    digests = digest_schedule(env)
+    store = Store(paths.db)
+    try:
+        config = with_user_sources(config, store)
+        sources = [config.source(s) for s in source_ids] if source_ids else None
+        platforms = connect_platforms(config, paths, env, digests)
+        sinks = platforms.sinks
+        if not platforms.adapters:
+            sinks = {"console": ConsoleSink(console)}
+            ensure_console_destination(store, utc_now())
+        pipeline = build_pipeline(config, store, digests=digests)
+
+        async def cycle() -> CycleReport:
+            try:
+                return await pipeline.run_cycle(sources)
+            finally:
+                await close_pipeline(pipeline)
+
+        try:
+            report = asyncio.run(cycle())
+            drain_outbox(store, sinks, now=utc_now(), source_names=source_names(config))
+        finally:
+            platforms.stop()
+        return report
+    finally:
+        store.close()
+
+
+def run_bot(paths: Paths, env: Mapping[str, str]) -> None:
+    """Poll forever on schedule, deliver alerts, serve chat requests; stop on SIGINT/SIGTERM."""
+    from bot.app.scheduler import BotScheduler
+
+    config = load_config(paths.feeds)
+    digests = digest_schedule(env)
+    store = Store(paths.db)
+    try:
+        platforms = connect_platforms(config, paths, env, digests)
+        routes = platforms.routes()
+        port = _port(env) if routes else None
+        if not platforms.adapters:
+            ensure_console_destination(store, utc_now())
+        recovered = platforms.recover_in_flight(store, utc_now())
+        _print_startup(with_user_sources(config, store), paths, platforms, port, recovered)
+        pipeline = build_pipeline(config, store, parallel=True, digests=digests)
+
+        async def main() -> None:
+            web = None
+            if routes:
+                web = WebServer(build_web_app(routes), host=env.get("HOST", "0.0.0.0"), port=port)
+                await web.start()
+            platforms.start()
+            scheduler = BotScheduler(
+                pipeline, platforms.sinks, delivery_store_factory=lambda: Store(paths.db)
+            )
+            try:
+                await scheduler.run()
+            finally:
+                platforms.stop()
+                if web is not None:
+                    await web.stop()
+                await close_pipeline(pipeline)
+
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C during shutdown
+            asyncio.run(main())
+    finally:
+        store.close()
+    click.echo("calea-bot stopped cleanly.", err=True)
+
+
+def _print_startup(
+    config: Config, paths: Paths, platforms: ChatPlatforms, port: int | None, recovered: int
+) -> None:
+    enabled: list[Source] = [s for s in config.sources if s.enabled]
+    disabled = len(config.sources) - len(enabled)
+    echo = functools.partial(click.echo, err=True)
+    echo(f"calea-bot {__version__}")
+    echo(f"  feeds:  {paths.feeds} — {len(enabled)} sources enabled, {disabled} disabled")
+    for source in enabled:
+        echo(f"          {source.id:<28} every {_duration(source.interval_seconds)}")
+    echo(f"  topics: {', '.join(config.topic_ids())}")
+    echo(f"  matters: {', '.join(m.id for m in config.matters) or 'none'}")
+    echo(f"  sinks:  {', '.join(platforms.sinks)}")
+    for adapter in platforms.adapters:
+        mode = getattr(adapter, "mode", None)
+        if mode:
+            echo(f"          {adapter.sink.platform}: {mode} mode")
+    if port is not None:
+        echo(f"  http:   port {port} (" + ", ".join(_paths(platforms)) + ", /healthz)")
+    echo(f"  db:     {paths.db}")
+    if recovered:
+        echo(f"  resuming {recovered} alerts that were being delivered when the bot stopped")
+
+
+def _paths(platforms: ChatPlatforms) -> list[str]:
+    return [getattr(route, "path", "?") for route in platforms.routes()]
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"

@@ -1,0 +1,188 @@
+"""APScheduler wiring only: one job per source on its interval, one job draining the outbox.
+
+Each source job polls only when the store says the source is due (backoff and Retry-After push
+`next_poll_at` later). Jobs use max_instances=1 and coalesce, so a slow source never piles up.
+Delivery runs in a worker thread with its own database connection, so a slow chat platform
+never blocks polling. SIGINT/SIGTERM stop new work, let in-flight polls finish (each stores its
+feed in one transaction) and close everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+import signal
+from collections.abc import Callable, Mapping
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.common.clock import utc_now
+from bot.models import Source
+from bot.pipeline.deliver import drain_outbox
+from bot.pipeline.poll import Pipeline
+from bot.sinks.base import Sink
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+DRAIN_INTERVAL_SECONDS = 5
+SYNC_INTERVAL_SECONDS = 60
+SHUTDOWN_GRACE_SECONDS = 15
+
+
+class BotScheduler:
+    """Runs the pipeline forever on its schedule until asked to stop."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        sinks: Mapping[str, Sink],
+        *,
+        delivery_store_factory: Callable[[], Store],
+        drain_interval: float = DRAIN_INTERVAL_SECONDS,
+    ) -> None:
+        self.pipeline = pipeline
+        self.sinks = sinks
+        self.delivery_store_factory = delivery_store_factory
+        self.drain_interval = drain_interval
+        self._stop = asyncio.Event()
+        self.started = asyncio.Event()
+        self._running: set[asyncio.Task] = set()
+
+    def stop(self) -> None:
+        """Ask the scheduler to stop (safe to call from a signal handler)."""
+        self._stop.set()
+
+    @contextlib.contextmanager
+    def _tracked(self):
+        """Register the current job's task so shutdown waits for it instead of cancelling it."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            yield
+        finally:
+            self._running.discard(task)
+
+    async def _poll(self, source: Source) -> None:
+        if self._stop.is_set():
+            return
+        if not self.pipeline.store.sources.get(source.id).is_due(self.pipeline.clock()):
+            return
+        with self._tracked():
+            try:
+                outcome = await self.pipeline.poll_source(source)
+                log.info("%s: %s — %s", source.id, outcome.health.value, outcome.message)
+            except Exception:  # noqa: BLE001 - one source's bug must not stop the others
+                log.exception("poll of %s crashed", source.id)
+
+    def _drain(self) -> None:
+        store = self.delivery_store_factory()
+        try:
+            names = {s.id: s.name for s in self.pipeline.config.sources}
+            report = drain_outbox(store, self.sinks, now=utc_now(), source_names=names)
+            if report.sent or report.retried or report.failed:
+                log.info(
+                    "delivered %d alerts (%d to retry, %d failed)",
+                    report.sent,
+                    report.retried,
+                    report.failed,
+                )
+        finally:
+            store.close()
+
+    async def _drain_job(self) -> None:
+        if self._stop.is_set():
+            return
+        with self._tracked():
+            try:
+                await asyncio.to_thread(self._drain)
+            except Exception:  # noqa: BLE001 - the outbox keeps the alerts; next drain retries
+                log.exception("delivery failed; alerts stay queued")
+
+    async def run(self) -> None:
+        """Schedule every enabled source and the outbox; return after a stop request."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not main thread
+                loop.add_signal_handler(sig, self.stop)
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        self._scheduler = scheduler
+        for index, source in enumerate(s for s in self.pipeline.config.sources if s.enabled):
+            self._schedule_source(source, _stagger(index))
+        scheduler.add_job(
+            self._sync_user_sources,
+            IntervalTrigger(seconds=SYNC_INTERVAL_SECONDS),
+            id="sync-user-sources",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utc_now(),
+        )
+        scheduler.add_job(
+            self._drain_job,
+            IntervalTrigger(seconds=self.drain_interval),
+            id="outbox",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utc_now(),
+        )
+        scheduler.start()
+        self.started.set()
+        try:
+            await self._stop.wait()
+        finally:
+            # No new runs; let running jobs finish (APScheduler's shutdown would cancel them).
+            scheduler.pause()
+            await asyncio.sleep(0.05)  # jobs already handed to the loop see the stop and return
+            await self._finish_in_flight()
+            await asyncio.to_thread(self._drain)
+            await self._finish_in_flight()
+            scheduler.shutdown(wait=False)
+
+    def _schedule_source(self, source: Source, delay: dt.timedelta) -> None:
+        interval = source.interval_seconds
+        self._scheduler.add_job(
+            self._poll,
+            IntervalTrigger(seconds=interval, jitter=min(interval * 0.1, 60)),
+            args=[source],
+            id=f"poll:{source.id}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=interval,
+            next_run_time=utc_now().replace(microsecond=0) + delay,
+            replace_existing=True,
+        )
+
+    async def _sync_user_sources(self) -> None:
+        """Start polling feeds added from chat; stop polling removed ones."""
+        config = self.pipeline.config
+        configured = {s.id for s in config.sources if not s.public_only}
+        wanted = {s.id: s for s in self.pipeline.store.user_sources.all() if s.enabled}
+        scheduled = {s.id for s in config.sources if s.public_only}
+        for source_id in scheduled - wanted.keys():
+            self._scheduler.remove_job(f"poll:{source_id}")
+            log.info("stopped polling %s (removed from chat)", source_id)
+        for source_id in wanted.keys() - scheduled - configured:
+            self._schedule_source(wanted[source_id], dt.timedelta(0))
+            log.info("polling %s (added from chat)", source_id)
+        kept = [s for s in config.sources if not s.public_only]
+        self.pipeline.config = dataclasses.replace(config, sources=(*kept, *wanted.values()))
+
+    async def _finish_in_flight(self) -> None:
+        if not self._running:
+            return
+        log.info("waiting for %d in-flight polls to finish", len(self._running))
+        _, pending = await asyncio.wait(self._running, timeout=SHUTDOWN_GRACE_SECONDS)
+        for task in pending:
+            task.cancel()  # their transactions never began or roll back: nothing half-written
+        if pending:
+            await asyncio.wait(pending, timeout=5)
+
+
+def _stagger(index: int) -> dt.timedelta:
+    """Spread the first polls over a few seconds instead of a thundering start."""
+    return dt.timedelta(seconds=min(index * 0.5, 10))

@@ -1,0 +1,1 @@
+"""Small helpers every stage shares, each in one place: clock, text safety, HTTP limits."""

@@ -1,0 +1,1 @@
+"""The pipeline: poll (fetch → analyse → store → alerts → outbox), deliver (outbox → sinks)."""
