@@ -44,7 +44,7 @@ sys.path.insert(0, str(REPO))
 from bot.analysis.analyze import analyze_items  # noqa: E402
 from bot.config import Config, load_config  # noqa: E402
 from bot.models import AnalyzedItem, FetchResult, Health, ParsedItem, Source  # noqa: E402
-from bot.pipeline.deliver import drain_outbox  # noqa: E402
+from bot.pipeline.deliver import Courier, drain_outbox  # noqa: E402
 from bot.sinks.slack import SlackSink  # noqa: E402
 from bot.store import IngestPolicy, Store  # noqa: E402
 from bot.store.queries import fts_query  # noqa: E402
@@ -465,7 +465,7 @@ def bench_burst(path: Path, config: Config, slack: FakeSlackApi, channels: list[
     queued = queue_burst(path, config, BURST_ITEMS, BURST_NUMBERS)
     posts_before = len(slack.calls("chat.postMessage"))
     sink_client = WebClient(token=slack.token, base_url=slack.base_url, timeout=15)
-    sinks = {"slack": SlackSink(sink_client)}
+    sinks = {"slack": Courier(SlackSink(sink_client))}
     names = {s.id: s.name for s in config.sources}
     store = Store(path)
     drains = 0

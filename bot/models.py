@@ -297,3 +297,33 @@ class CycleReport:
     items_seen: int = 0
     alerts_queued: int = 0
     failures: dict[str, str] = field(default_factory=dict)  # source id → health: message
+
+
+@dataclass(frozen=True)
+class ClaimedAlert:
+    """An outbox row claimed for delivery, with its destination and the rendered-ready alert."""
+
+    destination: Destination
+    alert: Alert
+    attempts: int
+    ref: str | None = None  # the platform reference of this event's first post here, for edits
+    thread_ref: str | None = None  # the thread of this alert's proceeding here, if one exists
+    digest: bool = False  # queued for the destination's daily digest
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What a sink reports for one chat message (see bot.alerts.planner.Message).
+
+    `status` is as in DeliveryOutcome. `ref` identifies the posted message (Slack ts) where the
+    platform has one. `delivered` names the outbox rows that did go out when a message that
+    the platform needed several posts for failed part-way. `transient` marks a retry caused by
+    an outage or a rate limit; unexplained errors are retried a bounded number of times.
+    """
+
+    status: str  # "sent" | "retry" | "pause" | "failed"
+    detail: str = ""
+    retry_after_seconds: float | None = None
+    ref: str | None = None
+    delivered: tuple[int, ...] = ()
+    transient: bool = True

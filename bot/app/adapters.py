@@ -1,8 +1,8 @@
-"""Which chat platforms are configured, and the parts each contributes to a running bot.
+"""Chat platforms: the `ChatAdapter` interface, the registry of adapters, and what they add.
 
-Each adapter exposes `from_env(env, services)` and returns None when the environment does not
-configure it. With none configured, alerts go to the console. Each adapter gets its own
-database connection (commands run in the adapters' threads).
+Each registered factory builds its adapter from the settings, or returns None when the
+settings do not configure that platform. With none configured, alerts go to the console.
+Each adapter gets its own database connection (commands run in the adapters' threads).
 """
 
 from __future__ import annotations
@@ -11,52 +11,82 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 from starlette.routing import BaseRoute
 
 from bot.commands.context import CommandServices
+from bot.pipeline.deliver import Courier
 from bot.sinks.base import Sink
 from bot.sinks.console import ConsoleSink
+from bot.sinks.slack import SlackIntegration
+from bot.sinks.teams import TeamsIntegration
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 
+class ChatAdapter(Protocol):
+    """One chat platform in a running bot: its sink, HTTP routes and background connection."""
+
+    platform: str
+    mode: str  # how it is connected, shown at start-up ("socket", "http", "workflows")
+    sink: Sink
+
+    def routes(self) -> list[BaseRoute]:
+        """HTTP routes it serves (none: it needs no web server)."""
+        ...
+
+    def verify(self) -> None:
+        """Check credentials now; ConfigError with a clear message when they cannot work."""
+        ...
+
+    def start(self) -> None:
+        """Open background connections."""
+        ...
+
+    def stop(self) -> None:
+        """Close connections and worker threads."""
+        ...
+
+
+#: Builds an adapter from the environment, or None when the platform is not configured.
+AdapterFactory = Callable[[Mapping[str, str], CommandServices], ChatAdapter | None]
+
+#: Every chat platform calea-bot can serve, in start-up order.
+ADAPTERS: tuple[AdapterFactory, ...] = (SlackIntegration.from_env, TeamsIntegration.from_env)
+
+
 @dataclass
 class ChatPlatforms:
-    """The configured platforms: their sinks, HTTP routes and background connections."""
+    """The configured platforms: couriers for their sinks, HTTP routes, connections."""
 
-    adapters: list[Any] = field(default_factory=list)
+    adapters: list[ChatAdapter] = field(default_factory=list)
+    console: ConsoleSink = field(default_factory=ConsoleSink)
+    couriers: dict[str, Courier] = field(init=False)
 
-    @property
-    def sinks(self) -> dict[str, Sink]:
-        """Sinks by platform; the console when no chat platform is configured."""
-        if not self.adapters:
-            return {"console": ConsoleSink()}
-        return {adapter.sink.platform: adapter.sink for adapter in self.adapters}
+    def __post_init__(self) -> None:
+        sinks: list[Sink] = [a.sink for a in self.adapters] or [self.console]
+        self.couriers = {sink.platform: Courier(sink) for sink in sinks}
 
     def routes(self) -> list[BaseRoute]:
         """HTTP routes the platforms need (none: no web server)."""
         return [route for adapter in self.adapters for route in adapter.routes()]
 
     def verify(self) -> None:
-        """Check credentials now (Slack auth.test); ConfigError with a clear message."""
+        """Check every platform's credentials (Slack auth.test)."""
         for adapter in self.adapters:
-            if hasattr(adapter, "verify"):
-                adapter.verify()
+            adapter.verify()
 
     def start(self) -> None:
         """Open background connections (Slack Socket Mode)."""
         for adapter in self.adapters:
-            if hasattr(adapter, "start"):
-                adapter.start()
+            adapter.start()
 
     def stop(self) -> None:
         """Close background connections and worker threads."""
         for adapter in self.adapters:
-            if hasattr(adapter, "stop"):
-                adapter.stop()
+            adapter.stop()
 
     def recover_in_flight(self, store: Store, now: dt.datetime) -> int:
         """After a crash: settle alerts that were being sent, without posting any twice.
@@ -65,9 +95,8 @@ class ChatPlatforms:
         every other in-flight alert goes back to the queue. Returns how many were requeued.
         """
         for claimed in store.outbox.in_flight():
-            sink = self.sinks.get(claimed.destination.platform)
-            confirm = getattr(sink, "confirm_outcome", None)
-            outcome = confirm(claimed) if confirm else None
+            courier = self.couriers.get(claimed.destination.platform)
+            outcome = courier.sink.confirm_outcome(claimed) if courier else None
             if outcome is not None:
                 log.info("alert %s had already been delivered", claimed.alert.outbox_id)
                 store.outbox.record([outcome], now, [claimed])
@@ -75,21 +104,21 @@ class ChatPlatforms:
 
 
 def load_platforms(
-    env: Mapping[str, str], services: Callable[[], CommandServices]
+    env: Mapping[str, str],
+    services: Callable[[], CommandServices],
+    *,
+    console: ConsoleSink | None = None,
 ) -> ChatPlatforms:
     """Every chat platform the environment (and the database) configures."""
-    from bot.sinks.slack import SlackIntegration
-    from bot.sinks.teams import TeamsIntegration
-
     adapters = []
-    for integration in (SlackIntegration, TeamsIntegration):
+    for factory in ADAPTERS:
         own = services()
-        adapter = integration.from_env(env, own)
+        adapter = factory(env, own)
         if adapter is None:
             own.store.close()
         else:
             adapters.append(adapter)
-    return ChatPlatforms(adapters)
+    return ChatPlatforms(adapters, console or ConsoleSink())
 
 
 def ensure_console_destination(store: Store, now: dt.datetime) -> None:

@@ -29,7 +29,7 @@ from bot.app.build import (
 from bot.common.clock import utc_now
 from bot.config import Config, load_config
 from bot.models import Source
-from bot.pipeline.deliver import drain_outbox
+from bot.pipeline.deliver import Courier, drain_outbox
 from bot.reports.status import build_status
 from bot.reports.text import render_cycle, render_status
 from bot.sinks.console import ConsoleSink
@@ -109,7 +109,7 @@ def run_demo(feeds_path: Path, *, keep: bool = False) -> None:
     store = Store(folder / "demo.db")
     try:
         config = demo_config(base, f"http://127.0.0.1:{server.server_port}")
-        sinks = {"console": ConsoleSink()}
+        couriers = {"console": Courier(ConsoleSink())}
         ensure_console_destination(store, utc_now())
         click.secho(
             f"Serving {len(DEMO_SOURCES)} demo sources on 127.0.0.1:{server.server_port}", bold=True
@@ -120,7 +120,7 @@ def run_demo(feeds_path: Path, *, keep: bool = False) -> None:
         ):
             click.secho(f"\n== {round_name}", bold=True)
             report = asyncio.run(_one_cycle(config, store))
-            drain_outbox(store, sinks, now=utc_now(), source_names=source_names(config))
+            drain_outbox(store, couriers, now=utc_now(), source_names=source_names(config))
             click.echo(render_cycle(report))
         click.secho("\n== Status", bold=True)
         click.echo(render_status(build_status(config, store, utc_now())))

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 import click
+from starlette.routing import Route
 
 from bot import __version__
 from bot.alerts.digest_schedule import DigestSchedule
@@ -47,7 +48,12 @@ def _port(env: Mapping[str, str]) -> int:
 
 
 def connect_platforms(
-    config: Config, paths: Paths, env: Mapping[str, str], digests: DigestSchedule
+    config: Config,
+    paths: Paths,
+    env: Mapping[str, str],
+    digests: DigestSchedule,
+    *,
+    console: ConsoleSink | None = None,
 ) -> ChatPlatforms:
     """Configured chat platforms, credentials checked; each with its own database connection."""
 
@@ -59,7 +65,7 @@ def connect_platforms(
             digest_time=digests.local_time.strftime("%H:%M"),
         )
 
-    platforms = load_platforms(env, services)
+    platforms = load_platforms(env, services, console=console)
     platforms.verify()
     return platforms
 
@@ -78,10 +84,8 @@ def poll_once(
     try:
         config = with_user_sources(config, store)
         sources = [config.source(s) for s in source_ids] if source_ids else None
-        platforms = connect_platforms(config, paths, env, digests)
-        sinks = platforms.sinks
+        platforms = connect_platforms(config, paths, env, digests, console=ConsoleSink(console))
         if not platforms.adapters:
-            sinks = {"console": ConsoleSink(console)}
             ensure_console_destination(store, utc_now())
         pipeline = build_pipeline(config, store, digests=digests)
 
@@ -93,7 +97,9 @@ def poll_once(
 
         try:
             report = asyncio.run(cycle())
-            drain_outbox(store, sinks, now=utc_now(), source_names=source_names(config))
+            drain_outbox(
+                store, platforms.couriers, now=utc_now(), source_names=source_names(config)
+            )
         finally:
             platforms.stop()
         return report
@@ -125,7 +131,7 @@ def run_bot(paths: Paths, env: Mapping[str, str]) -> None:
                 await web.start()
             platforms.start()
             scheduler = BotScheduler(
-                pipeline, platforms.sinks, delivery_store_factory=lambda: Store(paths.db)
+                pipeline, platforms.couriers, delivery_store_factory=lambda: Store(paths.db)
             )
             try:
                 await scheduler.run()
@@ -154,11 +160,9 @@ def _print_startup(
         echo(f"          {source.id:<28} every {_duration(source.interval_seconds)}")
     echo(f"  topics: {', '.join(config.topic_ids())}")
     echo(f"  matters: {', '.join(m.id for m in config.matters) or 'none'}")
-    echo(f"  sinks:  {', '.join(platforms.sinks)}")
+    echo(f"  sinks:  {', '.join(platforms.couriers)}")
     for adapter in platforms.adapters:
-        mode = getattr(adapter, "mode", None)
-        if mode:
-            echo(f"          {adapter.sink.platform}: {mode} mode")
+        echo(f"          {adapter.platform}: {adapter.mode} mode")
     if port is not None:
         echo(f"  http:   port {port} (" + ", ".join(_paths(platforms)) + ", /healthz)")
     echo(f"  db:     {paths.db}")
@@ -167,7 +171,7 @@ def _print_startup(
 
 
 def _paths(platforms: ChatPlatforms) -> list[str]:
-    return [getattr(route, "path", "?") for route in platforms.routes()]
+    return [route.path for route in platforms.routes() if isinstance(route, Route)]
 
 
 def _duration(seconds: int) -> str:

@@ -22,9 +22,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.common.clock import utc_now
 from bot.models import Source
-from bot.pipeline.deliver import drain_outbox
+from bot.pipeline.deliver import Courier, drain_outbox
 from bot.pipeline.poll import Pipeline
-from bot.sinks.base import Sink
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,13 +39,13 @@ class BotScheduler:
     def __init__(
         self,
         pipeline: Pipeline,
-        sinks: Mapping[str, Sink],
+        couriers: Mapping[str, Courier],
         *,
         delivery_store_factory: Callable[[], Store],
         drain_interval: float = DRAIN_INTERVAL_SECONDS,
     ) -> None:
         self.pipeline = pipeline
-        self.sinks = sinks
+        self.couriers = couriers
         self.delivery_store_factory = delivery_store_factory
         self.drain_interval = drain_interval
         self._stop = asyncio.Event()
@@ -84,7 +83,7 @@ class BotScheduler:
         store = self.delivery_store_factory()
         try:
             names = {s.id: s.name for s in self.pipeline.config.sources}
-            report = drain_outbox(store, self.sinks, now=utc_now(), source_names=names)
+            report = drain_outbox(store, self.couriers, now=utc_now(), source_names=names)
             if report.sent or report.retried or report.failed:
                 log.info(
                     "delivered %d alerts (%d to retry, %d failed)",

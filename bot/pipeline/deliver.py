@@ -1,19 +1,32 @@
-"""Draining the outbox: claim due alerts, hand them to their platform's sink, record outcomes."""
+"""Delivering the outbox: claim due alerts → plan messages per destination → pace → sinks.
+
+`Courier` is one platform's sink with its pacing; it turns claimed alerts into planned
+messages (bot.alerts.planner), sends them one destination at a time and turns each
+`SendResult` into an outcome per alert. `drain_outbox` claims, delivers and records.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from bot.models import DeliveryOutcome
+from bot.alerts.planner import Message, plan_messages
+from bot.common.pacing import Pacer
+from bot.models import ClaimedAlert, DeliveryOutcome, SendResult
 from bot.sinks.base import Sink
-from bot.store import ClaimedAlert, Store
+from bot.store import Store
 
 log = logging.getLogger(__name__)
+
+#: Unexplained (non-transient) errors are retried this many times before an alert is given up.
+MAX_UNEXPLAINED_ATTEMPTS = 8
+#: How long a sink crash defers the alerts it held.
+SINK_ERROR_RETRY_SECONDS = 60.0
 
 
 @dataclass
@@ -23,6 +36,95 @@ class DrainReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+
+
+class Courier:
+    """Delivers claimed alerts through one platform's sink, planned and paced."""
+
+    def __init__(
+        self,
+        sink: Sink,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.sink = sink
+        self.pacer = Pacer(sink.rules.min_interval_seconds, clock=clock, sleep=sleep)
+
+    @property
+    def platform(self) -> str:
+        """The sink's platform name ("console", "slack", "teams")."""
+        return self.sink.platform
+
+    def deliver(self, claimed: Sequence[ClaimedAlert]) -> list[DeliveryOutcome]:
+        """Deliver alerts of any destinations; one outcome per alert, never raises."""
+        groups = _by_destination(claimed)
+        width = min(len(groups), self.sink.rules.concurrent_destinations)
+        if width <= 1:
+            return [outcome for group in groups for outcome in self.deliver_to(group)]
+        with ThreadPoolExecutor(max_workers=width, thread_name_prefix="deliver") as pool:
+            return [outcome for result in pool.map(self.deliver_to, groups) for outcome in result]
+
+    def deliver_to(self, entries: Sequence[ClaimedAlert]) -> list[DeliveryOutcome]:
+        """Deliver one destination's alerts in planned order.
+
+        A retry or pause stops the round for this destination: the rest waits in the outbox.
+        A single alert posted on a proceeding becomes the thread for its followers.
+        """
+        destination = entries[0].destination
+        plan = plan_messages(entries, self.sink.rules)
+        threads: dict[str, str] = {}
+        outcomes: list[DeliveryOutcome] = []
+        for index, message in enumerate(plan):
+            key = message.thread_key
+            if key in threads and message.thread_ref is None:
+                message = dataclasses.replace(message, thread_ref=threads[key])
+            result = self._send(message, lambda: self.pacer.turn(destination.id))
+            outcomes.extend(_outcomes(message, result))
+            if result.status == "sent":
+                if key and message.thread_ref is None and result.ref:
+                    threads.setdefault(key, result.ref)
+            elif result.status in ("retry", "pause"):
+                for later in plan[index + 1 :]:
+                    outcomes.extend(_outcomes(later, dataclasses.replace(result, delivered=())))
+                break
+        return outcomes
+
+    def _send(self, message: Message, pace) -> SendResult:
+        try:
+            return self.sink.send(message, pace)
+        except Exception as exc:  # noqa: BLE001 - a sink bug must not lose alerts
+            log.exception("sink %s crashed", self.sink.platform)
+            return SendResult("retry", f"sink error: {exc!r}", SINK_ERROR_RETRY_SECONDS)
+
+
+def _outcomes(message: Message, result: SendResult) -> list[DeliveryOutcome]:
+    """One outcome per alert of a message from the sink's result for the whole message."""
+    outcomes = []
+    for entry in message.entries:
+        outbox_id = entry.alert.outbox_id
+        if result.status == "sent":
+            ref = result.ref if message.keeps_ref else None
+            outcomes.append(DeliveryOutcome(outbox_id, "sent", ref=ref))
+        elif outbox_id in result.delivered:
+            outcomes.append(DeliveryOutcome(outbox_id, "sent"))
+        else:
+            status = result.status
+            exhausted = entry.attempts >= MAX_UNEXPLAINED_ATTEMPTS
+            if status == "retry" and not result.transient and exhausted:
+                status = "failed"
+            outcomes.append(
+                DeliveryOutcome(outbox_id, status, result.detail, result.retry_after_seconds)
+            )
+    return outcomes
+
+
+def _by_destination(claimed: Sequence[ClaimedAlert]) -> list[list[ClaimedAlert]]:
+    """Claimed alerts grouped per destination, in queue order."""
+    groups: dict[int, list[ClaimedAlert]] = {}
+    for entry in claimed:
+        groups.setdefault(entry.destination.id, []).append(entry)
+    return list(groups.values())
 
 
 def _with_names(entry: ClaimedAlert, names: Mapping[str, str]) -> ClaimedAlert:
@@ -37,7 +139,7 @@ def _with_names(entry: ClaimedAlert, names: Mapping[str, str]) -> ClaimedAlert:
 
 def drain_outbox(
     store: Store,
-    sinks: Mapping[str, Sink],
+    couriers: Mapping[str, Courier],
     *,
     now: dt.datetime,
     source_names: Mapping[str, str] | None = None,
@@ -46,22 +148,22 @@ def drain_outbox(
 ) -> DrainReport:
     """Deliver every due alert for the configured platforms, batch by batch.
 
-    Each destination's alerts reach its sink together (up to `per_destination` per batch), so
-    a burst becomes a few grouped messages; sinks that allow it serve several destinations at
-    once, so one channel's pacing never holds up the others.
+    Each destination's alerts reach its courier together (up to `per_destination` per batch),
+    so a burst becomes a few grouped messages; platforms serve several destinations at once,
+    so one channel's pacing never holds up the others.
     """
     report = DrainReport()
     names = source_names or {}
     while True:
         claimed = store.outbox.claim_due(
-            now, platforms=list(sinks), limit=batch, per_destination=per_destination
+            now, platforms=list(couriers), limit=batch, per_destination=per_destination
         )
         if not claimed:
             return report
         claimed = [_with_names(c, names) for c in claimed]
         outcomes: list[DeliveryOutcome] = []
         try:
-            outcomes = _deliver_groups(sinks, list(_by_destination(claimed).values()))
+            outcomes = _deliver_platforms(couriers, claimed)
             store.outbox.record(outcomes, now, claimed)
         except BaseException:
             # Recording failed (e.g. the database stayed locked): nothing may stay 'sending'.
@@ -81,50 +183,15 @@ def drain_outbox(
             return report  # something must wait: the next drain picks it up when due
 
 
-def _deliver_groups(
-    sinks: Mapping[str, Sink], groups: list[list[ClaimedAlert]]
+def _deliver_platforms(
+    couriers: Mapping[str, Courier], claimed: Sequence[ClaimedAlert]
 ) -> list[DeliveryOutcome]:
-    """Hand each destination's alerts to its sink; concurrently where the sink allows it."""
-
-    def deliver(group: list[ClaimedAlert]) -> list[DeliveryOutcome]:
-        return _deliver_safely(sinks[group[0].destination.platform], group)
-
-    def width(group: list[ClaimedAlert]) -> int:
-        return getattr(sinks[group[0].destination.platform], "concurrent_destinations", 1)
-
-    serial = [g for g in groups if width(g) <= 1]
-    parallel = [g for g in groups if width(g) > 1]
-    outcomes = [outcome for group in serial for outcome in deliver(group)]
-    if parallel:
-        workers = min(len(parallel), max(width(g) for g in parallel))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deliver") as pool:
-            for result in pool.map(deliver, parallel):
-                outcomes.extend(result)
-    return outcomes
-
-
-def _by_destination(claimed: list[ClaimedAlert]) -> dict[int, list[ClaimedAlert]]:
-    """Claimed alerts grouped per destination, in queue order (a sink sees one channel)."""
-    groups: dict[int, list[ClaimedAlert]] = {}
+    """Each platform's share of a batch, through its courier."""
+    by_platform: dict[str, list[ClaimedAlert]] = {}
     for entry in claimed:
-        groups.setdefault(entry.destination.id, []).append(entry)
-    return groups
-
-
-def _deliver_safely(sink: Sink, claimed: list[ClaimedAlert]) -> list[DeliveryOutcome]:
-    """Call a sink; if it crashes, every alert it held is retried later, none is lost."""
-    try:
-        outcomes = sink.deliver(claimed)
-    except Exception as exc:  # noqa: BLE001 - a sink bug must not lose alerts
-        log.exception("sink %s crashed", sink.platform)
-        return [
-            DeliveryOutcome(c.alert.outbox_id, "retry", f"sink error: {exc!r}", 60.0)
-            for c in claimed
-        ]
-    reported = {o.outbox_id for o in outcomes}
-    missing = [
-        DeliveryOutcome(c.alert.outbox_id, "retry", "sink reported no outcome", 60.0)
-        for c in claimed
-        if c.alert.outbox_id not in reported
+        by_platform.setdefault(entry.destination.platform, []).append(entry)
+    return [
+        outcome
+        for platform, entries in by_platform.items()
+        for outcome in couriers[platform].deliver(entries)
     ]
-    return [*outcomes, *missing]

@@ -1,24 +1,37 @@
-"""The one interface every chat platform adapter implements."""
+"""The one interface every chat platform adapter's sink implements."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Protocol
 
-from bot.models import DeliveryOutcome
-from bot.store import ClaimedAlert
+from bot.alerts.planner import GroupingRules, Message
+from bot.models import ClaimedAlert, DeliveryOutcome, SendResult
+
+#: Called around every platform call of one destination: waits for its turn (pacing).
+Pace = Callable[[], AbstractContextManager[None]]
 
 
 class Sink(Protocol):
-    """Delivers claimed alerts to one platform and reports an outcome for each.
+    """Renders and sends one planned message to its platform; reports a `SendResult`.
 
     A sink never raises for platform trouble: outages, rate limits and refusals become
-    `retry` (with Retry-After when known) or `failed` outcomes, and the outbox keeps the alert.
+    `retry` (with Retry-After when known), `pause` (the destination is unusable) or `failed`
+    results, and the outbox keeps the alerts. Grouping and pacing are the deliverer's.
     """
 
     platform: str
-    # How many destinations `deliver` may serve at once from different threads (optional
-    # attribute; 1 when absent). Paced sinks set it so one channel's pacing never blocks others.
-    # concurrent_destinations: int
+    rules: GroupingRules
 
-    def deliver(self, claimed: Sequence[ClaimedAlert]) -> list[DeliveryOutcome]: ...
+    def send(self, message: Message, pace: Pace) -> SendResult:
+        """Post (or edit) one message, wrapping each platform call in `with pace():`."""
+        ...
+
+    def confirm_outcome(self, claimed: ClaimedAlert) -> DeliveryOutcome | None:
+        """After a crash: the outcome of an alert found already delivered, else None."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from typing import TextIO
 
+from bot.alerts.planner import GroupingRules, Message
 from bot.common.text_safety import one_line
-from bot.models import DATE_LABELS, Alert, DeliveryOutcome
-from bot.store import ClaimedAlert
+from bot.models import DATE_LABELS, Alert, ClaimedAlert, DeliveryOutcome, SendResult
+from bot.sinks.base import Pace
+
+#: The console never groups: every alert prints on its own, unpaced.
+CONSOLE_RULES = GroupingRules(burst_threshold=10**9)
 
 
 def render_console_alert(alert: Alert) -> str:
@@ -45,25 +48,28 @@ def render_console_alert(alert: Alert) -> str:
 
 
 class ConsoleSink:
-    """Writes each alert to a text stream (stdout by default)."""
+    """Writes each alert to a text stream (stdout by default), one block of lines each."""
 
     platform = "console"
+    rules = CONSOLE_RULES
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
 
-    def deliver(self, claimed: Sequence[ClaimedAlert]) -> list[DeliveryOutcome]:
-        """Print each alert; a broken stream means retry later, not loss."""
+    def send(self, message: Message, pace: Pace) -> SendResult:
+        """Print the message's alerts; a broken stream means retry later, not loss."""
         stream = self.stream or sys.stdout
-        outcomes = []
-        for entry in claimed:
-            try:
-                stream.write(render_console_alert(entry.alert) + "\n\n")
+        try:
+            with pace():
+                stream.write("".join(render_console_alert(a) + "\n\n" for a in message.alerts))
                 stream.flush()
-            except OSError as exc:
-                outcomes.append(
-                    DeliveryOutcome(entry.alert.outbox_id, "retry", f"console write failed: {exc}")
-                )
-                continue
-            outcomes.append(DeliveryOutcome(entry.alert.outbox_id, "sent"))
-        return outcomes
+        except OSError as exc:
+            return SendResult("retry", f"console write failed: {exc}")
+        return SendResult("sent")
+
+    def confirm_outcome(self, claimed: ClaimedAlert) -> DeliveryOutcome | None:
+        """A terminal keeps no record: an alert cut off by a crash is printed again."""
+        return None
+
+    def close(self) -> None:
+        """The stream belongs to the caller."""

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.models import ClaimedAlert
 from bot.store.database import open_database, transaction
 from bot.store.ingest import IngestPolicy, IngestResult, ItemWriter
-from bot.store.outbox import ClaimedAlert, Outbox
+from bot.store.outbox import Outbox
 from bot.store.queries import Queries, StoredItem
 from bot.store.sources import SourceState, SourceStates
 from bot.store.subscriptions import Subscription, Subscriptions

@@ -11,25 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot.models import Alert, DeliveryOutcome, Destination, KeyDate, TopicMatch
+from bot.models import Alert, ClaimedAlert, DeliveryOutcome, KeyDate, TopicMatch
 from bot.store.database import from_iso, iso, transaction
 from bot.store.subscriptions import destination_from_row
-
-
-@dataclass(frozen=True)
-class ClaimedAlert:
-    """An outbox row claimed for delivery, with its destination and the rendered-ready alert."""
-
-    destination: Destination
-    alert: Alert
-    attempts: int
-    ref: str | None = None  # the platform reference of this event's first post here, for edits
-    thread_ref: str | None = None  # the thread of this alert's proceeding here, if one exists
-    digest: bool = False  # queued for the destination's daily digest
 
 
 class Outbox:

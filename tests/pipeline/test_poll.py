@@ -19,7 +19,7 @@ from bot.config import Config
 from bot.feeds.fetch import Fetcher
 from bot.models import FetchSettings, Health, Source, Topic
 from bot.pipeline.analyzer import InlineAnalyzer, ProcessPoolAnalyzer
-from bot.pipeline.deliver import drain_outbox
+from bot.pipeline.deliver import Courier, drain_outbox
 from bot.pipeline.poll import Pipeline
 from bot.sinks.console import ConsoleSink
 from bot.store import Store
@@ -171,7 +171,7 @@ def test_alerts_reach_the_console_once_with_topics_and_dockets(tmp_path, store):
         run_cycle(make_pipeline(config, store))
         out = io.StringIO()
         now = dt.datetime.now(dt.UTC)
-        sinks = {"console": ConsoleSink(out)}
+        sinks = {"console": Courier(ConsoleSink(out))}
         first = drain_outbox(store, sinks, now=now, source_names={"feed": "FCC test"})
         again = drain_outbox(store, sinks, now=now)
 

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 from bot.models import Alert, Destination, KeyDate, TopicMatch
+from bot.pipeline.deliver import Courier
 from bot.sinks.console import ConsoleSink, render_console_alert
 from bot.store import ClaimedAlert
 
@@ -65,7 +66,7 @@ def test_a_broken_stream_means_retry_not_loss():
             raise OSError("stdout closed")
 
     claimed = [ClaimedAlert(Destination(1, "console", "stdout"), alert(), attempts=1)]
-    assert [o.status for o in ConsoleSink(Broken()).deliver(claimed)] == ["retry"]
+    assert [o.status for o in Courier(ConsoleSink(Broken())).deliver(claimed)] == ["retry"]
     out = io.StringIO()
-    assert [o.status for o in ConsoleSink(out).deliver(claimed)] == ["sent"]
+    assert [o.status for o in Courier(ConsoleSink(out)).deliver(claimed)] == ["sent"]
     assert "FCC Rescinds" in out.getvalue()

@@ -131,7 +131,9 @@ def test_recover_in_flight_returns_claimed_rows_to_pending(store):
 
 
 def test_a_failure_while_recording_hands_claimed_alerts_back(store):
-    from bot.pipeline.deliver import drain_outbox
+    from bot.alerts.planner import GroupingRules
+    from bot.models import SendResult
+    from bot.pipeline.deliver import Courier, drain_outbox
 
     dest = store.subscriptions.ensure_destination("console", "stdout", now=NOW)
     store.subscriptions.subscribe(dest.id, ["*"], now=NOW)
@@ -139,11 +141,12 @@ def test_a_failure_while_recording_hands_claimed_alerts_back(store):
 
     class Sink:
         platform = "console"
+        rules = GroupingRules()
 
-        def deliver(self, claimed):
-            store.db.execute("DROP TABLE threads")  # recording will now fail
-            return [DeliveryOutcome(c.alert.outbox_id, "sent", ref="r") for c in claimed]
+        def send(self, message, pace):
+            store.db.execute("DROP TABLE IF EXISTS threads")  # recording will now fail
+            return SendResult("sent", ref="r")
 
     with pytest.raises(Exception, match="threads"):
-        drain_outbox(store, {"console": Sink()}, now=NOW)
+        drain_outbox(store, {"console": Courier(Sink())}, now=NOW)
     assert store.outbox.counts() == {"pending": 2}

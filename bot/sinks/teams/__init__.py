@@ -34,9 +34,18 @@ __all__ = ["TeamsIntegration", "TeamsSink", "TeamsSinkSettings", "mask_webhook_u
 class TeamsIntegration:
     """The Teams parts of a running bot: a sink, and the outgoing-webhook route if configured."""
 
+    platform = "teams"
+    mode = "workflows"
+
     def __init__(self, sink: TeamsSink, endpoint: OutgoingWebhook | None = None) -> None:
         self.sink = sink
         self.endpoint = endpoint
+
+    def verify(self) -> None:
+        """Nothing to check up front: each webhook URL was checked when it was registered."""
+
+    def start(self) -> None:
+        """No background connection: commands arrive over HTTP."""
 
     @classmethod
     def from_env(

@@ -1,30 +1,28 @@
-"""The Teams sink: alerts posted as Adaptive Cards to each channel's Workflows webhook.
+"""The Teams sink: planned messages posted as Adaptive Cards to each channel's Workflows webhook.
 
-Each Teams destination has its own webhook URL (looked up per delivery, so a URL replaced
-with `calea-bot teams add-channel … --replace` is used at once). One `deliver` call becomes
-as few posts as possible: daily-digest alerts → one digest card, more than `burst_threshold`
-real-time alerts → one grouped card, otherwise one card per alert. Answers map to outcomes:
-202/200 sent; 429 (Retry-After), 5xx and network errors retry; 400/401/403/404 pause the
-destination with what the admin should do; 413 re-renders a compact card once, then fails.
-Workflows cannot edit or thread posts, so updates are new cards marked UPDATED and `ref`
-stays None. The webhook URL appears in no log line and no outcome detail.
+Each Teams destination has its own webhook URL (looked up per message, so a URL replaced with
+`calea-bot teams add-channel … --replace` is used at once). The deliverer plans the messages
+(a digest card, burst cards of `alerts_per_card` alerts, or one card per alert) and paces
+them; this sink renders and posts. Answers map to results: 202/200 sent; 429 (Retry-After),
+5xx and network errors retry; 400/401/403/404 pause the destination with what the admin should
+do; 413 re-renders a compact card once, then fails. Workflows cannot edit or thread posts, so
+updates are new cards marked UPDATED. The webhook URL appears in no log line and no result.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import shlex
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.models import Alert, DeliveryOutcome, Destination
+from bot.alerts.planner import GroupingRules, Message
+from bot.models import ClaimedAlert, DeliveryOutcome, Destination, SendResult
+from bot.sinks.base import Pace
 from bot.sinks.teams.cards import alert_card, burst_card, digest_card
 from bot.sinks.teams.elements import MAX_PAYLOAD_BYTES, Element, encode_payload, message_payload
 from bot.sinks.teams.poster import PostResult, Verdict, WorkflowsPoster, judge
 from bot.sinks.teams.urls import WebhookUrlError, WebhookUrlPolicy, mask_webhook_url
-from bot.store import ClaimedAlert
 
 log = logging.getLogger(__name__)
 
@@ -44,20 +42,21 @@ class TeamsSinkSettings:
     max_payload_bytes: int = MAX_PAYLOAD_BYTES
     default_retry_seconds: float = 60.0
 
-
-@dataclass(frozen=True)
-class _Message:
-    """One post to make: the alerts it carries and how to render it (compact or not)."""
-
-    entries: tuple[ClaimedAlert, ...]
-    render: Callable[[bool], Element]
+    @property
+    def rules(self) -> GroupingRules:
+        """The grouping and pacing these settings ask of the deliverer."""
+        return GroupingRules(
+            burst_threshold=self.burst_threshold,
+            max_alerts_per_message=self.alerts_per_card,
+            min_interval_seconds=self.min_interval_seconds,
+            concurrent_destinations=4,  # each Workflows webhook is paced on its own
+        )
 
 
 class TeamsSink:
-    """Delivers claimed alerts to Teams channels through their Workflows webhooks."""
+    """Posts planned messages to Teams channels through their Workflows webhooks."""
 
     platform = "teams"
-    concurrent_destinations = 4  # each Workflows webhook is paced on its own
 
     def __init__(
         self,
@@ -66,103 +65,59 @@ class TeamsSink:
         policy: WebhookUrlPolicy | None = None,
         settings: TeamsSinkSettings | None = None,
         poster: WorkflowsPoster | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings or TeamsSinkSettings()
+        self.rules = self.settings.rules
         self.policy = policy or WebhookUrlPolicy()
         self._lookup = lookup
         self._poster = poster or WorkflowsPoster(
             connect_timeout=self.settings.connect_timeout, timeout=self.settings.timeout
         )
-        self._sleep = sleep
-        self._clock = clock
-        self._last_post: dict[int, float] = {}
 
     def close(self) -> None:
         """Release pooled connections."""
         self._poster.close()
 
-    def deliver(self, claimed: Sequence[ClaimedAlert]) -> list[DeliveryOutcome]:
-        """Post the alerts of each destination and report one outcome per alert."""
-        by_destination: dict[int, list[ClaimedAlert]] = {}
-        for entry in claimed:
-            by_destination.setdefault(entry.destination.id, []).append(entry)
-        outcomes: list[DeliveryOutcome] = []
-        for entries in by_destination.values():
-            outcomes.extend(self._deliver_to(entries[0].destination, entries))
-        return outcomes
+    def confirm_outcome(self, claimed: ClaimedAlert) -> DeliveryOutcome | None:
+        """Workflows keep no message ids: an alert cut off by a crash is posted again."""
+        return None
 
-    # -- one destination --------------------------------------------------------------------
-
-    def _deliver_to(
-        self, destination: Destination, entries: list[ClaimedAlert]
-    ) -> list[DeliveryOutcome]:
+    def send(self, message: Message, pace: Pace) -> SendResult:
+        """Render one planned message as a card and post it to the channel's webhook."""
+        destination = message.destination
         where = destination.address
         url = self._lookup(destination)
         if not url:
-            return _all(
-                entries,
+            return _result(
                 Verdict(
                     "pause",
                     f"no Workflows webhook URL is registered for Teams channel {where!r}: "
                     f"run `calea-bot teams add-channel {shlex.quote(where)} URL`",
-                ),
+                )
             )
         try:
             url = self.policy.check(url)
         except WebhookUrlError as exc:
-            return _all(entries, Verdict("pause", f"Teams channel {where!r}: {exc}"))
-        outcomes: list[DeliveryOutcome] = []
-        messages = self._plan(entries)
-        for index, message in enumerate(messages):
-            verdict = self._post_message(destination, url, message)
-            outcomes.extend(_all(message.entries, verdict))
-            if verdict.kind in ("retry", "pause"):
-                # The channel is rate limited, down or broken: the rest waits in the outbox.
-                for later in messages[index + 1 :]:
-                    outcomes.extend(_all(later.entries, verdict))
-                break
-        return outcomes
-
-    def _plan(self, entries: list[ClaimedAlert]) -> list[_Message]:
-        """Group alerts into posts: one digest, one burst, or one card per alert."""
-        max_bytes = self.settings.max_payload_bytes
-        digest = tuple(e for e in entries if e.digest)
-        realtime = tuple(e for e in entries if not e.digest)
-        messages: list[_Message] = []
-        size = self.settings.alerts_per_card
-        for start in range(0, len(digest), size):
-            part = digest[start : start + size]
-            render = functools.partial(digest_card, _alerts(part), max_bytes=max_bytes)
-            messages.append(_Message(part, lambda compact, r=render: r(compact=compact)))
-        if len(realtime) > self.settings.burst_threshold:
-            # Several cards rather than one that hides most alerts behind "…and N more".
-            for start in range(0, len(realtime), size):
-                part = realtime[start : start + size]
-                render = functools.partial(burst_card, _alerts(part), max_bytes=max_bytes)
-                messages.append(_Message(part, lambda compact, r=render: r(compact=compact)))
-        else:
-            for entry in realtime:
-                render = functools.partial(alert_card, entry.alert)
-                messages.append(_Message((entry,), lambda compact, r=render: r(compact=compact)))
-        return messages
-
-    def _post_message(self, destination: Destination, url: str, message: _Message) -> Verdict:
-        verdict = self._post(destination, url, message.render(False))
+            return _result(Verdict("pause", f"Teams channel {where!r}: {exc}"))
+        verdict = self._post(destination, url, self._render(message, compact=False), pace)
         if verdict.kind == "too_large":
-            log.info(
-                "Teams refused a message to %r as too large; retrying compact", destination.address
-            )
-            verdict = self._post(destination, url, message.render(True))
+            log.info("Teams refused a message to %r as too large; retrying compact", where)
+            verdict = self._post(destination, url, self._render(message, compact=True), pace)
             if verdict.kind == "too_large":
-                return Verdict("failed", verdict.detail + " even in compact form")
-        return verdict
+                return _result(Verdict("failed", verdict.detail + " even in compact form"))
+        return _result(verdict)
 
-    def _post(self, destination: Destination, url: str, card: Element) -> Verdict:
-        self._pace(destination.id)
-        result: PostResult = self._poster.post(url, encode_payload(message_payload(card)))
-        self._last_post[destination.id] = self._clock()
+    def _render(self, message: Message, *, compact: bool) -> Element:
+        max_bytes = self.settings.max_payload_bytes
+        if message.kind == "digest":
+            return digest_card(message.alerts, max_bytes=max_bytes, compact=compact)
+        if message.kind == "burst":
+            return burst_card(message.alerts, max_bytes=max_bytes, compact=compact)
+        return alert_card(message.entries[0].alert, compact=compact)
+
+    def _post(self, destination: Destination, url: str, card: Element, pace: Pace) -> Verdict:
+        with pace():
+            result: PostResult = self._poster.post(url, encode_payload(message_payload(card)))
         verdict = judge(
             result,
             where=destination.address,
@@ -176,27 +131,11 @@ class TeamsSink:
         )
         return verdict
 
-    def _pace(self, destination_id: int) -> None:
-        last = self._last_post.get(destination_id)
-        if last is None:
-            return
-        wait = self.settings.min_interval_seconds - (self._clock() - last)
-        if wait > 0:
-            self._sleep(wait)
 
-
-def _alerts(entries: Sequence[ClaimedAlert]) -> list[Alert]:
-    return [entry.alert for entry in entries]
-
-
-def _all(entries: Sequence[ClaimedAlert], verdict: Verdict) -> list[DeliveryOutcome]:
+def _result(verdict: Verdict) -> SendResult:
     status = "failed" if verdict.kind == "too_large" else verdict.kind
-    return [
-        DeliveryOutcome(
-            entry.alert.outbox_id,
-            status,
-            "" if status == "sent" else verdict.detail,
-            verdict.retry_after_seconds if status == "retry" else None,
-        )
-        for entry in entries
-    ]
+    return SendResult(
+        status,
+        "" if status == "sent" else verdict.detail,
+        verdict.retry_after_seconds if status == "retry" else None,
+    )

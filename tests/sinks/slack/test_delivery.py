@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.config import Config
-from bot.pipeline.deliver import drain_outbox
+from bot.pipeline.deliver import Courier, drain_outbox
 from bot.sinks.slack import SlackSink
 from bot.store import Store
 from tests.fakes.slack_api import FakeClock, FakeSlackApi
@@ -27,7 +27,7 @@ def test_alerts_of_one_proceeding_thread_under_the_first_post(
     store: Store, config: Config, client: WebClient, slack: FakeSlackApi, clock: FakeClock
 ) -> None:
     subscribe(store)
-    sink = SlackSink(client, clock=clock, sleep=clock.sleep)
+    sink = Courier(SlackSink(client), clock=clock, sleep=clock.sleep)
     poll(store, config, ["CALEA order adopted"])
     drain_outbox(store, {"slack": sink}, now=NOW)
     poll(store, config, ["CALEA order published in the Federal Register"], at=NOW.replace(minute=5))
@@ -46,7 +46,9 @@ def test_a_dead_channel_pauses_its_destination_and_keeps_the_alerts(
     slack.fail("chat.postMessage", error="is_archived")
     poll(store, config, ["CALEA order adopted", "CALEA guidance"])
 
-    drain_outbox(store, {"slack": SlackSink(client, clock=clock, sleep=clock.sleep)}, now=NOW)
+    drain_outbox(
+        store, {"slack": Courier(SlackSink(client), clock=clock, sleep=clock.sleep)}, now=NOW
+    )
 
     [destination] = [d for d in store.subscriptions.destinations() if d.id == destination_id]
     assert "is_archived" in destination.paused_reason

@@ -11,7 +11,7 @@ from bot.commands.context import CommandServices
 from bot.config import load_config
 from bot.errors import ConfigError
 from bot.models import ParsedItem, Source, Topic
-from bot.pipeline.deliver import drain_outbox
+from bot.pipeline.deliver import Courier, drain_outbox
 from bot.sinks.teams import TeamsIntegration, TeamsSinkSettings
 from bot.sinks.teams.urls import WebhookUrlPolicy
 from bot.store import IngestPolicy, Store
@@ -98,7 +98,9 @@ def test_alerts_flow_from_the_outbox_to_the_channels_workflow(services, workflow
     _queue_two_alerts(store)
     teams = TeamsIntegration.from_env({}, services, policy=LOOPBACK, sink_settings=FAST)
     try:
-        report = drain_outbox(store, {"teams": teams.sink}, now=NOW, source_names={"fcc": "FCC"})
+        report = drain_outbox(
+            store, {"teams": Courier(teams.sink)}, now=NOW, source_names={"fcc": "FCC"}
+        )
     finally:
         teams.stop()
     assert (report.sent, report.retried, report.failed) == (2, 0, 0)
@@ -117,7 +119,7 @@ def test_a_deleted_workflow_pauses_the_channel_and_keeps_the_alerts(services, wo
     workflows.answer(404)
     teams = TeamsIntegration.from_env({}, services, policy=LOOPBACK, sink_settings=FAST)
     try:
-        drain_outbox(store, {"teams": teams.sink}, now=NOW)
+        drain_outbox(store, {"teams": Courier(teams.sink)}, now=NOW)
     finally:
         teams.stop()
     paused = store.subscriptions.destination("teams", "alerts").paused_reason

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 
 import httpx
 import pytest
 
+from bot.pipeline.deliver import Courier
 from bot.sinks.teams.poster import WorkflowsPoster
 from bot.sinks.teams.sink import TeamsSink, TeamsSinkSettings
 from bot.sinks.teams.urls import WebhookUrlPolicy
@@ -25,8 +27,11 @@ def workflows():
         yield fake
 
 
-def sink_for(url: str | None, settings: TeamsSinkSettings = FAST, **kwargs) -> TeamsSink:
-    return TeamsSink(lambda _destination: url, policy=LOOPBACK, settings=settings, **kwargs)
+def sink_for(
+    url: str | None, settings: TeamsSinkSettings = FAST, *, sleep=time.sleep, clock=time.monotonic
+) -> Courier:
+    sink = TeamsSink(lambda _destination: url, policy=LOOPBACK, settings=settings)
+    return Courier(sink, sleep=sleep, clock=clock)
 
 
 def alerts(count: int, *, digest: bool = False, start: int = 1):
@@ -78,8 +83,8 @@ def test_digest_rows_become_one_digest_card_apart_from_real_time_ones(workflows)
     outcomes = sink_for(workflows.url()).deliver([*alerts(5, digest=True), *alerts(1, start=9)])
     assert sorted(o.outbox_id for o in outcomes if o.status == "sent") == [1, 2, 3, 4, 5, 9]
     assert len(workflows.posts) == 2
-    assert card_texts(workflows.posts[0].card)[1] == "Daily digest: 5 alerts"
-    assert "(9)" in card_texts(workflows.posts[1].card)[2]
+    assert "(9)" in card_texts(workflows.posts[0].card)[2]  # real-time first
+    assert card_texts(workflows.posts[1].card)[1] == "Daily digest: 5 alerts"
 
 
 def test_429_retries_after_retry_after_and_stops_posting(workflows):
@@ -158,7 +163,7 @@ def test_a_destination_without_a_registered_url_is_paused():
 
 
 def test_a_url_outside_the_allowed_hosts_is_never_posted_to(workflows):
-    sink = TeamsSink(lambda _d: workflows.url(), policy=WebhookUrlPolicy(), settings=FAST)
+    sink = Courier(TeamsSink(lambda _d: workflows.url(), policy=WebhookUrlPolicy(), settings=FAST))
     outcome = sink.deliver(alerts(1))[0]
     assert outcome.status == "pause" and "https://" in outcome.detail
     assert workflows.posts == []
@@ -167,7 +172,7 @@ def test_a_url_outside_the_allowed_hosts_is_never_posted_to(workflows):
 
 def test_each_destination_gets_its_own_webhook(workflows):
     urls = {"a": workflows.url("flow-a"), "b": workflows.url("flow-b")}
-    sink = TeamsSink(lambda d: urls[d.address], policy=LOOPBACK, settings=FAST)
+    sink = Courier(TeamsSink(lambda d: urls[d.address], policy=LOOPBACK, settings=FAST))
     outcomes = sink.deliver(
         [claimed(make_alert(1), destination("a", 1)), claimed(make_alert(2), destination("b", 2))]
     )
@@ -207,7 +212,7 @@ def test_transport_errors_that_quote_the_url_are_scrubbed():
 
     url = "https://a.logic.azure.com/workflows/x/invoke?api-version=1&sig=S3CRET%2Fvalue"
     poster = WorkflowsPoster(transport=httpx.MockTransport(refuse))
-    sink = TeamsSink(lambda _d: url, settings=FAST, poster=poster)
+    sink = Courier(TeamsSink(lambda _d: url, settings=FAST, poster=poster))
     (outcome,) = sink.deliver(alerts(1))
     assert outcome.status == "retry"
     assert "ConnectError: cannot connect to …" in outcome.detail
