@@ -38,8 +38,8 @@ from bot.config import load_config  # noqa: E402
 from bot.feeds.fetch import Fetcher  # noqa: E402
 from bot.models import ParsedItem, Source  # noqa: E402
 from bot.pipeline.analyzer import ProcessPoolAnalyzer  # noqa: E402
-from bot.pipeline.poll import Pipeline  # noqa: E402
-from bot.store import IngestPolicy, Store  # noqa: E402
+from bot.pipeline.poll import Pipeline, store_items  # noqa: E402
+from bot.store import Store  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1
@@ -194,12 +194,11 @@ def bench_store(stored: int, tmp: Path) -> dict:
     ]
     per_source = stored // len(sources)
     now = dt.datetime.now(dt.UTC)
-    policy = IngestPolicy()
     t0 = time.perf_counter()
     for source in sources:
         batch = synthetic_batch(source, 0, per_source)
         with store.transaction():
-            store.items.ingest(source, batch, now=now, policy=policy)
+            store_items(store, source, batch, now=now)
     fill = time.perf_counter() - t0
     # Each source's next poll: its 49 newest known items plus 1 unseen one (500 × 50 = 25,000).
     batches = [
@@ -210,7 +209,7 @@ def bench_store(stored: int, tmp: Path) -> dict:
     new = seen = 0
     for source, batch in batches:
         with store.transaction():
-            result = store.items.ingest(source, batch, now=now, policy=policy)
+            result = store_items(store, source, batch, now=now)
         new, seen = new + result.new, seen + result.seen
     elapsed = time.perf_counter() - t0
     total = store.queries.item_count()

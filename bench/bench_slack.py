@@ -41,12 +41,14 @@ from slack_sdk import WebClient
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bot.alerts.policy import AlertLimits  # noqa: E402
 from bot.analysis.analyze import analyze_items  # noqa: E402
 from bot.config import Config, load_config  # noqa: E402
 from bot.models import AnalyzedItem, FetchResult, Health, ParsedItem, Source  # noqa: E402
 from bot.pipeline.deliver import Courier, drain_outbox  # noqa: E402
+from bot.pipeline.poll import store_items  # noqa: E402
 from bot.sinks.slack import SlackSink  # noqa: E402
-from bot.store import IngestPolicy, Store  # noqa: E402
+from bot.store import Store  # noqa: E402
 from bot.store.queries import fts_query  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi, signed_headers, slash_command_body  # noqa: E402
 
@@ -220,7 +222,6 @@ def build_store(path: Path, stored: int, config: Config, channels: list[str]) ->
         (c, min(CHUNK, stored - c * CHUNK), sources[c % len(sources)].id)
         for c in range(-(-stored // CHUNK))
     ]
-    policy = IngestPolicy()
     t0 = time.perf_counter()
     per_source: Counter[str] = Counter()
     ctx = multiprocessing.get_context("fork")
@@ -229,7 +230,7 @@ def build_store(path: Path, stored: int, config: Config, channels: list[str]) ->
     ) as pool:
         for done, (source_id, batch) in enumerate(pool.imap(_analysed_chunk, chunks), 1):
             with store.transaction():
-                result = store.items.ingest(config.source(source_id), batch, now=now, policy=policy)
+                result = store_items(store, config.source(source_id), batch, now=now)
             per_source[source_id] += result.new
             if done % 40 == 0:
                 print(f"  … {done * CHUNK:,} items, {time.perf_counter() - t0:.0f} s", flush=True)
@@ -432,7 +433,7 @@ def queue_burst(path: Path, config: Config, items: int, stored: int) -> int:
     now = dt.datetime.now(dt.UTC)
     rng = random.Random(-1)
     sources = _enabled_sources(config)
-    per_poll = IngestPolicy().max_alerts_per_poll
+    per_poll = AlertLimits().max_alerts_per_poll
     queued = 0
     for poll, start in enumerate(range(0, items, per_poll)):
         parsed = [
@@ -442,7 +443,7 @@ def queue_burst(path: Path, config: Config, items: int, stored: int) -> int:
         source = sources[poll % len(sources)]
         batch = analyze_items(parsed, source=source, topics=config.topics, matters=config.matters)
         with store.transaction():
-            result = store.items.ingest(source, batch, now=now, policy=IngestPolicy())
+            result = store_items(store, source, batch, now=now)
         assert result.new == len(parsed), result
         queued += result.alerts_queued
     store.close()

@@ -238,6 +238,15 @@ class Destination:
 
 
 @dataclass(frozen=True)
+class Subscription:
+    """A destination's interest in one topic ('*' = everything), realtime or daily."""
+
+    destination_id: int
+    topic: str
+    mode: str = "realtime"  # "realtime" | "daily"
+
+
+@dataclass(frozen=True)
 class Alert:
     """One real-world event ready for a sink: everything a message shows."""
 

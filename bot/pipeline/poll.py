@@ -16,15 +16,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.alerts.digest_schedule import DigestSchedule
+from bot.alerts.policy import AlertLimits, decide_alerts
 from bot.analysis.analyze import AnalyzedFeed
 from bot.common.clock import utc_now
 from bot.config import Config
 from bot.errors import FeedParseError
 from bot.feeds.backoff import next_poll_delay
 from bot.feeds.fetch import Fetcher
-from bot.models import CycleReport, FetchResult, Health, Source
+from bot.models import AnalyzedItem, CycleReport, FetchResult, Health, Source
 from bot.pipeline.analyzer import Analyzer
-from bot.store import IngestPolicy, IngestResult, Store
+from bot.store import IngestResult, Store
 
 log = logging.getLogger(__name__)
 
@@ -108,16 +109,19 @@ class Pipeline:
             self.config.fetch,
             self.rng,
         )
-        policy = IngestPolicy(
-            first_poll=first_poll,
-            first_poll_alerts=self.config.first_poll_alerts,
-            max_alerts_per_poll=self.config.max_alerts_per_poll,
-            digest_at=self.digests.next_after(now),
-        )
+        limits = AlertLimits(self.config.first_poll_alerts, self.config.max_alerts_per_poll)
         ingest = IngestResult()
         with self.store.transaction():
             if feed is not None:
-                ingest = self.store.items.ingest(source, feed.items, now=now, policy=policy)
+                ingest = store_items(
+                    self.store,
+                    source,
+                    feed.items,
+                    now=now,
+                    first_poll=first_poll,
+                    limits=limits,
+                    digest_at=self.digests.next_after(now),
+                )
                 message = _describe(ingest, len(feed.items))
             self.store.sources.record(
                 result,
@@ -174,6 +178,38 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 - isolate one source's unexpected failure
             log.exception("unexpected error while polling %s", source.id)
             return SourceOutcome(source, Health.PARSE_ERROR, f"internal error: {exc!r}")
+
+
+def store_items(
+    store: Store,
+    source: Source,
+    items: Sequence[AnalyzedItem],
+    *,
+    now: dt.datetime,
+    first_poll: bool = False,
+    limits: AlertLimits | None = None,
+    digest_at: dt.datetime | None = None,
+) -> IngestResult:
+    """Store one source's items, decide which alert (bot.alerts.policy), queue them.
+
+    Call inside `store.transaction()`: items and their outbox rows are written together.
+    """
+    result = store.items.ingest(source, items, now=now)
+    changes = result.changes
+    decision = decide_alerts(
+        changes,
+        store.subscriptions.all() if changes.new_events else (),
+        store.outbox.posted_to([c.event_id for c in changes.changed_events]),
+        source_name=source.name,
+        first_poll=first_poll,
+        limits=limits or AlertLimits(),
+        now=now,
+        digest_at=digest_at,
+    )
+    result.alerts_queued = store.outbox.enqueue(decision.alerts, now)
+    result.quiet = decision.quiet
+    result.warnings.extend(decision.warnings)
+    return result
 
 
 def _describe(ingest: IngestResult, total: int) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.models import ClaimedAlert
 from bot.store.database import open_database, transaction
-from bot.store.ingest import IngestPolicy, IngestResult, ItemWriter
+from bot.store.ingest import IngestResult, ItemWriter
 from bot.store.outbox import Outbox
 from bot.store.queries import Queries, StoredItem
 from bot.store.sources import SourceState, SourceStates
@@ -20,7 +20,6 @@ from bot.store.user_sources import UserSources
 
 __all__ = [
     "ClaimedAlert",
-    "IngestPolicy",
     "IngestResult",
     "SourceState",
     "Store",
@@ -37,7 +36,7 @@ class Store:
         self.db = open_database(self.path)
         self.sources = SourceStates(self.db)
         self.outbox = Outbox(self.db)
-        self.items = ItemWriter(self.db, self.outbox)
+        self.items = ItemWriter(self.db)
         self.subscriptions = Subscriptions(self.db)
         self.queries = Queries(self.db)
         self.user_sources = UserSources(self.db)

@@ -1,4 +1,4 @@
-"""Dedupe and store one source's analysed items; queue alerts for what is really new.
+"""Dedupe and store one source's analysed items; report which events are new or changed.
 
 The rules, in order:
 - per source, an item is the same as a stored one if any of its keys matches (GUID, then
@@ -9,11 +9,10 @@ The rules, in order:
 - a new item that shares an identity key (canonical URL, FR or FCC document number) with an
   item from another source joins that item's *event*: one alert per real-world event, "also in"
   the other source;
-- new events are alerted through the outbox, except a new source's backlog (only its newest few)
-  and storms beyond a cap, which are stored quietly.
-
-Callers run `ingest` inside `transaction(db)` together with the source's poll state, so a crash
-stores a feed's items, their alerts and its validators all together or not at all.
+Which of those changes alert, and to whom, is the alert policy's decision (bot.alerts.policy).
+Callers run `ingest`, the policy and the outbox write inside one `transaction(db)` together with
+the source's poll state, so a crash stores a feed's items, their alerts and its validators all
+together or not at all.
 """
 
 from __future__ import annotations
@@ -26,22 +25,12 @@ from typing import TypeVar
 
 import sqlite_utils
 
+from bot.alerts.policy import ChangedEvent, NewEvent, PollChanges
 from bot.models import AnalyzedItem, Source
 from bot.store.database import iso
-from bot.store.outbox import Outbox
 
 _T = TypeVar("_T")
 _CHUNK = 400  # stays far below SQLite's bound-parameter limit
-
-
-@dataclass(frozen=True)
-class IngestPolicy:
-    """How many of a poll's new events may alert."""
-
-    first_poll: bool = False
-    first_poll_alerts: int = 3
-    max_alerts_per_poll: int = 20
-    digest_at: dt.datetime | None = None  # when `daily` subscribers get their next digest
 
 
 @dataclass
@@ -55,12 +44,7 @@ class IngestResult:
     alerts_queued: int = 0
     quiet: int = 0
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _NewEvent:
-    event_id: int
-    item: AnalyzedItem
+    changes: PollChanges = field(default_factory=PollChanges)
 
 
 def _chunks(values: Sequence[_T]) -> Iterable[Sequence[_T]]:
@@ -81,19 +65,13 @@ def _dumps(value: object) -> str:
 
 
 class ItemWriter:
-    """Writes analysed items, events, matter events and outbox rows."""
+    """Writes analysed items, events and matter events."""
 
-    def __init__(self, db: sqlite_utils.Database, outbox: Outbox) -> None:
+    def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
-        self.outbox = outbox
 
     def ingest(
-        self,
-        source: Source,
-        items: Sequence[AnalyzedItem],
-        *,
-        now: dt.datetime,
-        policy: IngestPolicy,
+        self, source: Source, items: Sequence[AnalyzedItem], *, now: dt.datetime
     ) -> IngestResult:
         """Store a batch from one source; return what was new, updated or already seen."""
         result = IngestResult()
@@ -108,10 +86,11 @@ class ItemWriter:
             elif stored[item_id]["content_hash"] == analysed.content_hash:
                 result.seen += 1
             else:
-                self._update_item(stored[item_id], analysed, now)
+                changed = self._update_item(stored[item_id], analysed, now)
+                if changed is not None:
+                    result.changes.changed_events.append(changed)
                 result.updated += 1
-        new_events = self._insert_new_items(source, new_items, now, result)
-        self._queue_alerts(source, new_events, now, policy, result)
+        result.changes.new_events = self._insert_new_items(source, new_items, now, result)
         return result
 
     # -- matching -------------------------------------------------------------------------
@@ -191,7 +170,10 @@ class ItemWriter:
             item.doc_type,
         )
 
-    def _update_item(self, row: dict, analysed: AnalyzedItem, now: dt.datetime) -> None:
+    def _update_item(
+        self, row: dict, analysed: AnalyzedItem, now: dt.datetime
+    ) -> ChangedEvent | None:
+        """Store a new revision; the event changed when this item is its primary one."""
         revision = row["revision"] + 1
         assignments = ", ".join(f"{name} = ?" for name in _ITEM_COLUMNS)
         self.db.execute(
@@ -210,7 +192,8 @@ class ItemWriter:
             event_revision = self.db.execute(
                 "SELECT revision FROM events WHERE id = ?", [row["event_id"]]
             ).fetchone()[0]
-            self.outbox.queue_update(row["event_id"], event_revision, now)
+            return ChangedEvent(row["event_id"], event_revision)
+        return None
 
     def _insert_new_items(
         self,
@@ -218,7 +201,7 @@ class ItemWriter:
         new_items: Sequence[AnalyzedItem],
         now: dt.datetime,
         result: IngestResult,
-    ) -> list[_NewEvent]:
+    ) -> list[NewEvent]:
         """Insert a batch with a handful of executemany calls.
 
         Ids are assigned here (the write transaction holds SQLite's write lock, so max(id) is
@@ -227,7 +210,7 @@ class ItemWriter:
         events = self._lookup_events(new_items)
         next_id = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0]
         stamp = iso(now)
-        new_events: list[_NewEvent] = []
+        new_events: list[NewEvent] = []
         item_rows, event_rows, key_rows, identity_rows, matter_rows = [], [], [], [], []
         for analysed in new_items:
             item_id, next_id = next_id, next_id + 1
@@ -235,7 +218,8 @@ class ItemWriter:
             if event_id is None:
                 event_id = item_id
                 event_rows.append((event_id, item_id, stamp))
-                new_events.append(_NewEvent(event_id, analysed))
+                topics = tuple(m.topic for m in analysed.topics)
+                new_events.append(NewEvent(event_id, topics, analysed.item.published))
             else:
                 result.also_in += 1
             for key in analysed.identity_keys:
@@ -273,29 +257,3 @@ class ItemWriter:
         )
         result.new += len(new_items)
         return new_events
-
-    def _queue_alerts(
-        self,
-        source: Source,
-        new_events: list[_NewEvent],
-        now: dt.datetime,
-        policy: IngestPolicy,
-        result: IngestResult,
-    ) -> None:
-        limit = policy.first_poll_alerts if policy.first_poll else policy.max_alerts_per_poll
-        oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
-        newest_first = sorted(
-            new_events, key=lambda e: e.item.item.published or oldest, reverse=True
-        )
-        alerted, quiet = newest_first[:limit], newest_first[limit:]
-        result.quiet = len(quiet)
-        if quiet and not policy.first_poll:
-            result.warnings.append(
-                f"{len(new_events)} new items in one poll of {source.name}; alerted the newest "
-                f"{limit}, stored the rest quietly (max_alerts_per_poll)"
-            )
-        for event in alerted:
-            topics = [m.topic for m in event.item.topics]
-            result.alerts_queued += self.outbox.queue_new(
-                event.event_id, topics, now, digest_at=policy.digest_at
-            )

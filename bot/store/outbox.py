@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import sqlite_utils
 
+from bot.alerts.policy import QueuedAlert
 from bot.models import Alert, ClaimedAlert, DeliveryOutcome, KeyDate, TopicMatch
 from bot.store.database import from_iso, iso, transaction
 from bot.store.subscriptions import destination_from_row
@@ -25,48 +26,49 @@ class Outbox:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
 
-    # -- queueing (called inside the ingest transaction) ----------------------------------
+    # -- queueing (called inside the poll's transaction) ----------------------------------
 
-    def queue_new(
-        self,
-        event_id: int,
-        topics: Sequence[str],
-        now: dt.datetime,
-        *,
-        digest_at: dt.datetime | None = None,
-    ) -> int:
-        """Queue a first alert for every destination subscribed to one of `topics` (or '*').
+    def enqueue(self, alerts: Sequence[QueuedAlert], now: dt.datetime) -> int:
+        """Write the rows the alert policy decided; an alert already queued is not added again.
 
-        A destination whose matching subscriptions are all `daily` gets the alert in its next
-        digest (`digest_at`); any `realtime` match delivers it now.
+        An update whose first alert is still queued here is skipped: that alert is rendered
+        from the item's current content when it goes out.
         """
-        wanted = [*topics, "*"]
-        marks = ",".join("?" * len(wanted))
-        digest_time = iso(digest_at or now + dt.timedelta(days=1))
-        cursor = self.db.execute(
+        if not alerts:
+            return 0
+        cursor = self.db.conn.executemany(
             "INSERT OR IGNORE INTO outbox "
             "(event_id, destination_id, action, revision, next_attempt_at, created_at, digest) "
-            "SELECT ?, destination_id, 'new', 1, "
-            "CASE WHEN min(mode = 'daily') = 1 THEN ? ELSE ? END, ?, min(mode = 'daily') "
-            f"FROM subscriptions WHERE topic IN ({marks}) GROUP BY destination_id",
-            [event_id, digest_time, iso(now), iso(now), *wanted],
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    a.event_id,
+                    a.destination_id,
+                    a.action,
+                    a.revision,
+                    iso(a.due_at),
+                    iso(now),
+                    a.digest,
+                )
+                for a in alerts
+            ],
         )
         return cursor.rowcount
 
-    def queue_update(self, event_id: int, revision: int, now: dt.datetime) -> int:
-        """Queue an edit of an alert already posted somewhere.
-
-        Where the first alert is still queued, nothing is added: it is rendered from the
-        item's current content when it goes out.
-        """
-        cursor = self.db.execute(
-            "INSERT OR IGNORE INTO outbox "
-            "(event_id, destination_id, action, revision, next_attempt_at, created_at) "
-            "SELECT DISTINCT event_id, destination_id, 'update', ?, ?, ? FROM outbox "
-            "WHERE event_id = ? AND state IN ('sent', 'sending')",
-            [revision, iso(now), iso(now), event_id],
-        )
-        return cursor.rowcount
+    def posted_to(self, event_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Event → destinations it was posted (or is being posted) to: they get its updates."""
+        found: dict[int, list[int]] = {}
+        for start in range(0, len(event_ids), 400):
+            chunk = list(event_ids[start : start + 400])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "SELECT DISTINCT event_id, destination_id FROM outbox "
+                f"WHERE event_id IN ({marks}) AND state IN ('sent', 'sending')",
+                chunk,
+            )
+            for event_id, destination_id in rows.fetchall():
+                found.setdefault(event_id, []).append(destination_id)
+        return found
 
     # -- draining -------------------------------------------------------------------------
 

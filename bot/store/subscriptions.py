@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot.models import Destination
+from bot.models import Destination, Subscription
 from bot.store.database import iso, transaction
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """A destination's interest in one topic ('*' = everything)."""
-
-    destination_id: int
-    topic: str
-    mode: str = "realtime"  # "realtime" | "daily"
 
 
 def destination_from_row(row: dict, *, id_column: str = "id") -> Destination:
@@ -98,6 +88,11 @@ class Subscriptions:
                     [destination_id, *topics],
                 )
         return cursor.rowcount
+
+    def all(self) -> list[Subscription]:
+        """Every subscription of every destination (the alert policy routes by them)."""
+        rows = self.db.execute("SELECT destination_id, topic, mode FROM subscriptions")
+        return [Subscription(*row) for row in rows.fetchall()]
 
     def of(self, destination_id: int) -> list[Subscription]:
         """A destination's subscriptions, by topic."""

@@ -15,7 +15,8 @@ from bot.commands.dispatch import run_command
 from bot.commands.reply import Reply
 from bot.config import Config, load_config
 from bot.models import FetchResult, Health, ParsedItem
-from bot.store import IngestPolicy, Store
+from bot.pipeline.poll import store_items
+from bot.store import Store
 
 FEEDS_YAML = Path(__file__).resolve().parents[2] / "feeds.yaml"
 NOW = dt.datetime(2025, 12, 1, 15, 0, tzinfo=dt.UTC)
@@ -113,7 +114,7 @@ def ingest(store: Store, config: Config, source_id: str, items: Sequence[ParsedI
     source = next(s for s in (*config.sources, *store.user_sources.all()) if s.id == source_id)
     analysed = analyze_items(items, source=source, topics=config.topics, matters=config.matters)
     with store.transaction():
-        store.items.ingest(source, analysed, now=NOW, policy=IngestPolicy())
+        store_items(store, source, analysed, now=NOW)
 
 
 def record_health(store: Store, source_id: str, health: Health, message: str = "") -> None:

@@ -6,9 +6,11 @@ import datetime as dt
 
 import pytest
 
+from bot.alerts.policy import AlertLimits
 from bot.analysis.analyze import analyze_items
 from bot.models import DeliveryOutcome, ParsedItem, Source, Topic
-from bot.store import IngestPolicy, Store
+from bot.pipeline.poll import store_items
+from bot.store import Store
 
 NOW = dt.datetime(2025, 11, 21, 12, 0, tzinfo=dt.UTC)
 FCC = Source(id="fcc", name="FCC EDOCS", url="https://api2.fcc.gov/edocs/public/api/v1/rss/")
@@ -43,8 +45,8 @@ def store(tmp_path):
 
 def ingest(store: Store, source: Source, items, *, first_poll=False, **policy):
     with store.transaction():
-        return store.items.ingest(
-            source, items, now=NOW, policy=IngestPolicy(first_poll=first_poll, **policy)
+        return store_items(
+            store, source, items, now=NOW, first_poll=first_poll, limits=AlertLimits(**policy)
         )
 
 
@@ -160,7 +162,7 @@ def test_topic_subscription_routes_only_matching_events(tmp_path):
 
 def test_rollback_stores_nothing(store):
     with pytest.raises(RuntimeError), store.transaction():
-        store.items.ingest(FCC, analysed(FCC, item(1)), now=NOW, policy=IngestPolicy())
+        store_items(store, FCC, analysed(FCC, item(1)), now=NOW)
         raise RuntimeError("killed mid-write")
     assert store.queries.item_count() == 0
     assert pending(store) == []

@@ -6,9 +6,11 @@ import datetime as dt
 
 import pytest
 
+from bot.alerts.policy import AlertLimits
 from bot.analysis.analyze import analyze_items
 from bot.models import DeliveryOutcome, ParsedItem, Source, Topic
-from bot.store import IngestPolicy, Store
+from bot.pipeline.poll import store_items
+from bot.store import Store
 
 NOW = dt.datetime(2025, 11, 21, 12, 0, tzinfo=dt.UTC)
 SRC = Source(id="fcc", name="FCC", url="https://example.gov/rss")
@@ -41,8 +43,13 @@ def store(tmp_path):
 
 def ingest(store, batch, digest_at=None):
     with store.transaction():
-        return store.items.ingest(
-            SRC, batch, now=NOW, policy=IngestPolicy(max_alerts_per_poll=50, digest_at=digest_at)
+        return store_items(
+            store,
+            SRC,
+            batch,
+            now=NOW,
+            limits=AlertLimits(max_alerts_per_poll=50),
+            digest_at=digest_at,
         )
 
 
@@ -99,7 +106,8 @@ def test_first_post_on_a_proceeding_becomes_its_thread(store):
         [DeliveryOutcome(first[0].alert.outbox_id, "sent", ref="111.1")], NOW, first
     )
     with store.transaction():
-        store.items.ingest(
+        store_items(
+            store,
             SRC,
             analyze_items(
                 [
@@ -114,7 +122,6 @@ def test_first_post_on_a_proceeding_becomes_its_thread(store):
                 topics=TOPICS,
             ),
             now=NOW,
-            policy=IngestPolicy(),
         )
     second = store.outbox.claim_due(NOW, platforms=["slack"])
     assert second[0].thread_ref == "111.1"

@@ -14,7 +14,8 @@ import pytest
 
 from bot.analysis.analyze import analyze_items
 from bot.models import Matter, ParsedItem, Source, Topic
-from bot.store import IngestPolicy, Store
+from bot.pipeline.poll import store_items
+from bot.store import Store
 from bot.store.queries import Queries
 
 NOW = dt.datetime(2025, 12, 1, tzinfo=dt.UTC)
@@ -50,9 +51,7 @@ def build(tmp_path, count: int = 400) -> Store:
             parsed[start : start + 50], source=source, topics=TOPICS, matters=MATTERS
         )
         with store.transaction():
-            store.items.ingest(
-                source, batch, now=NOW + dt.timedelta(seconds=start), policy=IngestPolicy()
-            )
+            store_items(store, source, batch, now=NOW + dt.timedelta(seconds=start))
     return store
 
 

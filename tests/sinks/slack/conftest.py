@@ -14,8 +14,9 @@ from bot.analysis.analyze import analyze_items
 from bot.commands.context import CommandServices
 from bot.config import Config, load_config
 from bot.models import Alert, Destination, KeyDate, ParsedItem, TopicMatch
+from bot.pipeline.poll import store_items
 from bot.sinks.slack.kit import MAX_BLOCKS, MAX_MESSAGE_BYTES, message_size
-from bot.store import ClaimedAlert, IngestPolicy, Store
+from bot.store import ClaimedAlert, Store
 from tests.fakes.slack_api import FakeClock, FakeSlackApi
 
 HOSTILE_TITLE = "<!channel> <@U123> <https://evil|FCC>"
@@ -87,7 +88,7 @@ def poll(store: Store, config: Config, titles: Sequence[str], *, at: dt.datetime
     source = config.source("fcc-edocs")
     analysed = analyze_items(items, source=source, topics=config.topics, matters=config.matters)
     with store.transaction():
-        store.items.ingest(source, analysed, now=at, policy=IngestPolicy())
+        store_items(store, source, analysed, now=at)
 
 
 def assert_valid_blocks(blocks: list[dict], *, max_blocks: int = MAX_BLOCKS) -> None:

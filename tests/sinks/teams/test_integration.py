@@ -12,9 +12,10 @@ from bot.config import load_config
 from bot.errors import ConfigError
 from bot.models import ParsedItem, Source, Topic
 from bot.pipeline.deliver import Courier, drain_outbox
+from bot.pipeline.poll import store_items
 from bot.sinks.teams import TeamsIntegration, TeamsSinkSettings
 from bot.sinks.teams.urls import WebhookUrlPolicy
-from bot.store import IngestPolicy, Store
+from bot.store import Store
 from bot.store.teams_webhooks import TeamsWebhooks
 from tests.fakes.workflows import FakeWorkflows
 from tests.sinks.teams.card_checks import assert_valid_card, card_texts
@@ -86,9 +87,7 @@ def _queue_two_alerts(store: Store) -> None:
         for n in (1, 2)
     ]
     with store.transaction():
-        store.items.ingest(
-            FCC, analyze_items(items, source=FCC, topics=TOPICS), now=NOW, policy=IngestPolicy()
-        )
+        store_items(store, FCC, analyze_items(items, source=FCC, topics=TOPICS), now=NOW)
 
 
 def test_alerts_flow_from_the_outbox_to_the_channels_workflow(services, workflows):
