@@ -277,6 +277,40 @@ class Alert:
 
 
 @dataclass(frozen=True)
+class ListEntry:
+    """An alert or a stored item as one entry of a list (bursts, digests, replies).
+
+    The one shape every renderer lists: built from an alert by `from_alert`, from a stored
+    item by the command layer. Every text field is untrusted.
+    """
+
+    title: str
+    link: str | None
+    source: str
+    published: dt.datetime | None = None
+    topics: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()  # dockets and document numbers
+    summary: str = ""
+    dates: tuple[KeyDate, ...] = ()
+    marker: str = ""  # "NEW" / "UPDATED" for alerts (trusted), "" for stored items
+
+    @classmethod
+    def from_alert(cls, alert: Alert) -> ListEntry:
+        """The alert as a list entry."""
+        return cls(
+            title=alert.title,
+            link=alert.link,
+            source=alert.source_name,
+            published=alert.published,
+            topics=tuple(dict.fromkeys(match.topic for match in alert.topics)),
+            references=(*alert.dockets, *alert.documents),
+            summary=alert.summary,
+            dates=alert.dates,
+            marker="UPDATED" if alert.action == "update" else "NEW",
+        )
+
+
+@dataclass(frozen=True)
 class DeliveryOutcome:
     """What a sink reports for one alert.
 

@@ -8,8 +8,9 @@ fields marked untrusted, and every renderer escapes those.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
+
+from bot.models import ListEntry
 
 
 @dataclass(frozen=True)
@@ -34,17 +35,8 @@ class Facts:
     pairs: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
-class ItemRef:
-    """A stored item or alert as a list entry. Every text field is untrusted."""
-
-    title: str
-    link: str | None
-    source: str
-    published: dt.datetime | None = None
-    topics: tuple[str, ...] = ()
-    references: tuple[str, ...] = ()  # dockets and document numbers
-    summary: str = ""
+#: A stored item as a list entry (the shared list-entry model; every text field is untrusted).
+ItemRef = ListEntry
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.models import DATE_LABELS, Alert
+from bot.models import DATE_LABELS, Alert, ListEntry
 from bot.sinks.slack.kit import (
     MAX_BLOCKS,
     MAX_FALLBACK_TEXT,
@@ -145,18 +145,7 @@ def render_alert(alert: Alert) -> SlackMessage:
 
 def alert_entry(alert: Alert, *, with_summary: bool = True) -> dict:
     """A compact section for one alert inside a burst or digest message."""
-    return section(
-        entry_text(
-            title=alert.title,
-            url=alert.link,
-            source=alert.source_name,
-            published=alert.published,
-            topics=_topic_ids(alert),
-            references=[*alert.dockets, *alert.documents],
-            summary=alert.summary if with_summary else "",
-            prefix="Updated: " if alert.action == "update" else "",
-        )
-    )
+    return section(entry_text(ListEntry.from_alert(alert), with_summary=with_summary))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
+from bot.models import ListEntry
 from bot.sinks.slack.mrkdwn import escaped, link, single_line, tidy, truncate_plain
 
 MAX_BLOCKS = 50
@@ -117,31 +118,23 @@ def escaped_list(values: Sequence[str], limit: int) -> str:
     return escaped(", ".join(single_line(v) for v in values if v), limit)
 
 
-def entry_text(
-    *,
-    title: str,
-    url: str | None,
-    source: str,
-    published: dt.datetime | None,
-    topics: Sequence[str] = (),
-    references: Sequence[str] = (),
-    summary: str = "",
-    prefix: str = "",
-) -> str:
+def entry_text(entry: ListEntry, *, with_summary: bool = True) -> str:
     """One list entry as escaped mrkdwn: the linked title, then source · date · topics · refs.
 
-    `prefix` is trusted mrkdwn (e.g. "Updated: "); everything else is untrusted.
+    An updated alert is marked "Updated:" (trusted); every field of the entry is untrusted.
     """
-    label = single_line(title) or "(untitled)"
+    prefix = "Updated: " if entry.marker == "UPDATED" else ""
+    label = single_line(entry.title) or "(untitled)"
+    url = entry.link
     shown_url = url if url and len(url) <= ENTRY_URL_LIMIT else None
     lines = [f"{prefix}*{link(shown_url, label, TITLE_LIMIT)}*"]
-    facts = [escaped(single_line(source), 120), slack_date(published)]
-    if topics:
-        facts.append(escaped_list(topics, 200))
-    if references:
-        facts.append(escaped_list(references, 300))
+    facts = [escaped(single_line(entry.source), 120), slack_date(entry.published)]
+    if entry.topics:
+        facts.append(escaped_list(entry.topics, 200))
+    if entry.references:
+        facts.append(escaped_list(entry.references, 300))
     lines.append(" · ".join(f for f in facts if f))
-    brief = tidy(summary)
+    brief = tidy(entry.summary) if with_summary else ""
     if brief:
         lines.append(escaped(brief, ENTRY_SUMMARY_LIMIT))
     return "\n".join(lines)

@@ -63,17 +63,7 @@ def _facts(facts: Facts) -> Iterator[dict]:
 
 def item_section(item: ItemRef, *, with_summary: bool = True) -> dict:
     """A stored item as one section: linked title, source, date, topics, references."""
-    return section(
-        entry_text(
-            title=item.title,
-            url=item.link,
-            source=item.source,
-            published=item.published,
-            topics=item.topics,
-            references=item.references,
-            summary=item.summary if with_summary else "",
-        )
-    )
+    return section(entry_text(item, with_summary=with_summary))
 
 
 def _buttons(buttons: Sequence[Button], first_index: int) -> dict | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.commands.reply import Button, Facts, Heading, ItemRef, Paragraph, Reply
-from bot.models import Alert, KeyDate
+from bot.models import Alert, KeyDate, ListEntry
 from bot.sinks.teams.elements import (
     MAX_ACTIONS,
     MAX_PAYLOAD_BYTES,
@@ -64,53 +64,6 @@ def limits_for(compact: bool) -> Limits:
     return COMPACT if compact else FULL
 
 
-@dataclass(frozen=True)
-class _Entry:
-    """One alert or stored item, as a list entry shows it (all text untrusted)."""
-
-    marker: str  # "NEW" / "UPDATED" / "" (trusted)
-    title: str
-    link: str | None
-    source: str
-    published: dt.datetime | None
-    topics: tuple[str, ...]
-    references: tuple[str, ...]
-    dates: tuple[KeyDate, ...]
-    summary: str
-
-
-def _entry_from_alert(alert: Alert) -> _Entry:
-    return _Entry(
-        marker=_marker(alert),
-        title=alert.title,
-        link=alert.link,
-        source=alert.source_name,
-        published=alert.published,
-        topics=tuple(match.topic for match in alert.topics),
-        references=(*alert.dockets, *alert.documents),
-        dates=alert.dates,
-        summary=alert.summary,
-    )
-
-
-def _entry_from_item(item: ItemRef) -> _Entry:
-    return _Entry(
-        marker="",
-        title=item.title,
-        link=item.link,
-        source=item.source,
-        published=item.published,
-        topics=item.topics,
-        references=item.references,
-        dates=(),
-        summary=item.summary,
-    )
-
-
-def _marker(alert: Alert) -> str:
-    return "UPDATED" if alert.action == "update" else "NEW"
-
-
 def _when(moment: dt.datetime | None) -> str:
     if moment is None:
         return "undated"
@@ -137,7 +90,7 @@ def _title_block(title: str, link: str | None, limit: int, **style: object) -> E
     return text_block(f"[{text}]({url})" if url else text, **style)
 
 
-def _meta_line(entry: _Entry) -> str:
+def _meta_line(entry: ListEntry) -> str:
     parts = [entry.marker] if entry.marker else []
     parts += [inert_markdown(entry.source, 80) or "unknown source", _when(entry.published)]
     return " · ".join(parts)
@@ -149,7 +102,7 @@ def _meta_line(entry: _Entry) -> str:
 def alert_card(alert: Alert, *, compact: bool = False) -> Element:
     """One alert: source, linked title, date, topics, references, dates, summary, Open button."""
     limits = limits_for(compact)
-    entry = _entry_from_alert(alert)
+    entry = ListEntry.from_alert(alert)
     body: list[Element] = [
         text_block(_meta_line(entry), size="small", isSubtle=True),
         _title_block(alert.title, alert.link, limits.title, size="medium", weight="bolder"),
@@ -179,7 +132,7 @@ def alert_card(alert: Alert, *, compact: bool = False) -> Element:
 # -- lists: bursts, digests ------------------------------------------------------------------
 
 
-def _entry_container(entry: _Entry, limits: Limits) -> Element:
+def _entry_container(entry: ListEntry, limits: Limits) -> Element:
     items: list[Element] = [
         text_block(_meta_line(entry), size="small", isSubtle=True),
         _title_block(entry.title, entry.link, limits.title, weight="bolder", spacing="none"),
@@ -221,7 +174,7 @@ def fit_list(
         shown = max(1, min(shown - 1, shown * max_bytes // size))
 
 
-def _topic_counts(entries: Sequence[_Entry]) -> str:
+def _topic_counts(entries: Sequence[ListEntry]) -> str:
     counts: dict[str, int] = {}
     for entry in entries:
         for topic in entry.topics:
@@ -235,7 +188,7 @@ def burst_card(
 ) -> Element:
     """Many alerts at once (a burst) as one grouped card; extra entries become "…and N more"."""
     limits = limits_for(compact)
-    entries = [_entry_from_alert(a) for a in alerts]
+    entries = [ListEntry.from_alert(a) for a in alerts]
     updated = sum(1 for a in alerts if a.action == "update")
     heading = f"{len(alerts)} regulatory alerts"
     if updated:
@@ -259,9 +212,9 @@ def digest_card(
 ) -> Element:
     """A daily digest: the day's alerts grouped under their first topic."""
     limits = limits_for(compact)
-    groups: dict[str, list[_Entry]] = {}
+    groups: dict[str, list[ListEntry]] = {}
     for alert in alerts:
-        entry = _entry_from_alert(alert)
+        entry = ListEntry.from_alert(alert)
         groups.setdefault(entry.topics[0] if entry.topics else "", []).append(entry)
     ordered = sorted(groups.items(), key=lambda pair: (pair[0] == "", pair[0]))
     flat = [(topic, entry) for topic, entries in ordered for entry in entries]
@@ -332,7 +285,7 @@ def reply_card(reply: Reply, *, max_bytes: int = MAX_PAYLOAD_BYTES) -> Element:
             elif isinstance(block, ItemRef):
                 seen_items += 1
                 if seen_items <= shown:
-                    body.append(_entry_container(_entry_from_item(block), FULL))
+                    body.append(_entry_container(block, FULL))
                 elif seen_items == shown + 1:
                     body.append(_more_line(len(items) - shown, "result"))
             elif isinstance(block, Button):
