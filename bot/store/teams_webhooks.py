@@ -18,6 +18,7 @@ import sqlite_utils
 
 from bot.models import Destination
 from bot.store.database import iso, transaction
+from bot.store.subscriptions import destination_from_row
 
 PLATFORM = "teams"
 
@@ -59,13 +60,7 @@ def _webhook(row: dict) -> TeamsWebhook:
         data = {}
     if not isinstance(data, dict):
         data = {}
-    destination = Destination(
-        id=row["id"],
-        platform=row["platform"],
-        address=row["address"],
-        name=row["name"],
-        paused_reason=row["paused_reason"],
-    )
+    destination = destination_from_row(row)
     return TeamsWebhook(destination, str(data.get("webhook_url") or ""), data.get("channel_id"))
 
 
