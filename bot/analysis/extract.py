@@ -241,7 +241,7 @@ def _positions(text: str, needle: str, limit: int) -> list[int]:
 
 
 def _fcc_numbers(text: str) -> Iterable[str]:
-    """"FCC 25-81", "DA 25-763" in any typography, in text order.
+    """FCC and DA numbers ("FCC 25-81", "DA 25-763") in any typography, in text order.
 
     Also page furniture glued to a word ("CommissionFCC 11-16", "2024DA-24-412") and lower-cased
     running heads ("fcc 07-33"); never "FDA 25-11" or "@fcc.gov".
@@ -435,9 +435,7 @@ def _federal_holidays(year: int) -> set[dt.date]:
         return day - dt.timedelta(days=day.weekday())
 
     fixed = [dt.date(year, m, d) for m, d in ((1, 1), (6, 19), (7, 4), (11, 11), (12, 25))]
-    observed = {
-        day + dt.timedelta(days={5: -1, 6: 1}.get(day.weekday(), 0)) for day in fixed
-    }
+    observed = {day + dt.timedelta(days={5: -1, 6: 1}.get(day.weekday(), 0)) for day in fixed}
     return observed | {
         nth_weekday(1, 0, 3),  # Birthday of Martin Luther King, Jr.
         nth_weekday(2, 0, 3),  # Washington's Birthday
