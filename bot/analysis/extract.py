@@ -47,7 +47,7 @@ _DOCKET_AFTER_PREFIX = re.compile(
     rf"(?:(?i:nos?)\.?\s{{0,3}}|(?i:numbers?)\s{{1,3}}|#\s{{0,3}})?"
     rf"(?P<numbers>{_DOCKET_NUMBER}(?:{_LIST_SEPARATOR}{_DOCKET_NUMBER}){{0,20}})"
 )
-_PREFIX_BEFORE = re.compile(rf"\b(?P<prefix>{_PREFIX})\s{{1,3}}$")
+_PREFIX_BEFORE = re.compile(rf"\b(?P<prefix>{_PREFIX})\s{{1,6}}$")
 _DOCKET_WORD_STEMS = ("docket", "dkt", "doc.")
 _DOCKET_REFERENCE = re.compile(
     rf"\s{{0,5}}(?P<prefix>(?i:{_PREFIX}))[\s{_DASHES}]{{0,3}}(?:{_DOCKET_WORD}\s{{0,3}})?"
@@ -113,6 +113,19 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _REPLY_BEFORE = re.compile(r"reply[\s-]{1,2}$")
+_REPLIES_TO_OPPOSITIONS = re.compile(r"\s{1,3}to\s{1,3}(?:an?\s{1,3})?oppositions?\b")
+# "comments and reply comments ... until September 17, 2018 and October 1, 2018, respectively"
+_PAIRED_BEFORE = re.compile(r"\b(?:comments?|initial)\s{1,3}and\s{1,3}$", re.IGNORECASE)
+_RESPECTIVELY = re.compile(
+    r"\s{0,3},?\s{1,3}and\s{1,3}(?P<second>[^.;]{6,25}?),?\s{1,3}respectively\b"
+)
+# A party asking for a date ("CCA requests a 30-day extension of the reply comment deadline, to
+# October 8, 2014") does not set it.
+_REQUESTED_EXTENSION = re.compile(
+    r"\b(?:requests?|requested|requesting|seeks?|asks?)\s{1,3}(?:an?\s{1,3})?"
+    r"(?:\S{1,12}\s{1,3}){0,2}extension\b[^.]{0,40}$",
+    re.IGNORECASE,
+)
 _TAKE_BEFORE = re.compile(r"\b(?:takes?|took)\s{1,3}$")
 
 
@@ -121,7 +134,7 @@ _FILLER_WORDS = (
     r"are|is|will|be|shall|must|now|were|was|due|on|or|before|by|no|not|later|than|as|of|the"
     r"|date|dates|deadline|deadlines|period|periods|received|submitted|filed|close|closes|closed"
     r"|end|ends|until|required|become|becomes|this|rule|rules|order|regulation|regulations"
-    r"|amendments?|to|extended|delayed|postponed|changed"
+    r"|amendments?|to|extended|delayed|postponed|changed|within"
 )
 _STRICT_TAIL = re.compile(rf"(?:[\s:,(\[]|\b(?:{_FILLER_WORDS})\b){{0,40}}", re.IGNORECASE)
 # A long tail ("comments on the <document name>, FCC 25-25, are due on") must end on a
@@ -134,6 +147,8 @@ _DUE_ENDING = re.compile(
 )
 _COPULA_ENDING = re.compile(r"\b(?:is|was|will\s{1,3}be|shall\s{1,3}be)\s{1,3}$", re.IGNORECASE)
 _DATE_NOUN = re.compile(r"\s{0,3}date\b", re.IGNORECASE)
+# A caption label: "Revised Comment Date in GN Docket 18-238: September 17, 2018"
+_LABEL_TAIL = re.compile(r"\s{0,3}(?:date|deadline)s?\b[^:\n]{0,60}:\s{0,3}$", re.IGNORECASE)
 # A sentence ends at ". X" unless the period closes a common abbreviation ("No.", "Doc.", "Feb.").
 _SENTENCE_END = re.compile(r"[.;!?]\s{1,10}(?=[A-Z\[])")
 _ABBREVIATION_BEFORE = re.compile(
@@ -148,7 +163,7 @@ _PROCEDURAL_NOTICE = re.compile(
 )
 _RELATIVE = re.compile(
     r"(?P<days>\d{1,3}|ten|fifteen|twenty|thirty|forty[-\s]five|sixty|ninety)\s{1,3}"
-    r"(?:calendar\s{1,3})?days\s{1,3}(?:after|following|from)\b",
+    r"(?:calendar\s{1,3})?days\s{1,3}(?:after|following|from|of)\b",
     re.IGNORECASE,
 )
 _LATER_REPLIES = re.compile(
@@ -218,7 +233,7 @@ def find_dockets(text: str) -> tuple[str, ...]:
         hit for stem in _DOCKET_WORD_STEMS for hit in _positions(lowered, stem, 20 * MAX_PER_KIND)
     )
     for start in starts:
-        prefix = _PREFIX_BEFORE.search(text, max(0, start - 8), start)
+        prefix = _PREFIX_BEFORE.search(text, max(0, start - 10), start)
         match = prefix and _DOCKET_AFTER_PREFIX.match(text, start)
         if match:
             found.extend(
@@ -250,8 +265,9 @@ def _fcc_numbers(text: str) -> Iterable[str]:
     hits += [(hit, "DA") for hit in _positions(text, "DA", 20 * MAX_PER_KIND)]
     for hit, kind in sorted(hits):
         before = text[hit - 1] if hit else " "
-        glued_upper = kind == "FCC" and text[hit : hit + 3] == "FCC" and not before.isupper()
-        if before.isascii() and before.isalpha() and not glued_upper:
+        # Glued to a word is fine for an upper-case kind after a lower-case letter only.
+        glued = text[hit : hit + len(kind)] == kind and before.islower()
+        if before.isascii() and before.isalpha() and not glued:
             continue
         match = _FCC_NUMBER_AFTER_KIND.match(text, hit + len(kind))
         if match:
@@ -298,7 +314,7 @@ def _tail_fits(kind: str, tail: str) -> bool:
     if len(tail) > _LONG_TAIL or _crosses_sentence(tail):
         return False
     if kind in ("comments_close", "reply_comments_close"):
-        return _DUE_ENDING.search(tail) is not None
+        return _DUE_ENDING.search(tail) is not None or _LABEL_TAIL.match(tail) is not None
     # "The effective date for the amendments to 47 CFR 64.1200 ... is April 11, 2025."
     return _DATE_NOUN.match(tail) is not None and _COPULA_ENDING.search(tail) is not None
 
@@ -337,6 +353,9 @@ def _date_keywords(text: str) -> list[tuple[int, int, str]]:
                 found.append((reply.start(), end, "reply_comments_close"))
             else:
                 found.append((hit, end, "comments_close"))
+    for hit in _positions(lowered, "replies", limit):
+        if bounded(hit, hit + 7) and not _REPLIES_TO_OPPOSITIONS.match(lowered, hit + 7):
+            found.append((hit, hit + 7, "reply_comments_close"))
     for hit in _positions(lowered, "effect", limit):
         if lowered.startswith("effective", hit):
             if bounded(hit, hit + 9, dash_before=False):
@@ -353,14 +372,14 @@ def _date_keywords(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def _keyword_windows(text: str) -> Iterable[tuple[str, int, int]]:
-    """Each date keyword's kind, where it ends, and where its window ends (next keyword, or cap)."""
+def _keyword_windows(text: str) -> Iterable[tuple[str, int, int, int]]:
+    """Each date keyword's kind, start and end, and where its window ends (next keyword, or cap)."""
     keywords = _date_keywords(text)
-    for index, (_start, end, kind) in enumerate(keywords):
+    for index, (start, end, kind) in enumerate(keywords):
         limit = end + _WINDOW_AFTER
         if index + 1 < len(keywords):
             limit = min(limit, keywords[index + 1][0])
-        yield kind, end, limit
+        yield kind, start, end, limit
 
 
 def find_key_dates(text: str) -> tuple[KeyDate, ...]:
@@ -373,13 +392,19 @@ def find_key_dates(text: str) -> tuple[KeyDate, ...]:
     logistics comes back with confidence "low".
     """
     found: _OrderedCap[KeyDate] = _OrderedCap()
-    for kind, keyword_end, limit in _keyword_windows(text):
+    for kind, keyword_start, keyword_end, limit in _keyword_windows(text):
+        if _REQUESTED_EXTENSION.search(text, max(0, keyword_start - 120), keyword_start):
+            continue
         for date in _DATE.finditer(text, keyword_end, limit):
             tail = text[keyword_end : date.start()]
             if not _tail_fits(kind, tail):
                 continue
             day = _date_from_match(date)
             if day is None:
+                break
+            pair = _paired_dates(text, kind, keyword_start, date)
+            if pair:
+                found.extend(pair)
                 break
             confidence = "high"
             if kind == "effective" and _PROCEDURAL_NOTICE.search(
@@ -389,6 +414,22 @@ def find_key_dates(text: str) -> tuple[KeyDate, ...]:
             found.add(KeyDate(kind, day, confidence))
             break
     return found.values()
+
+
+def _paired_dates(
+    text: str, kind: str, keyword_start: int, first: re.Match[str]
+) -> tuple[KeyDate, KeyDate] | None:
+    """ "initial and reply comments ... until <d1> and <d2>, respectively": both deadlines."""
+    if kind != "reply_comments_close":
+        return None
+    if not _PAIRED_BEFORE.search(text, max(0, keyword_start - 20), keyword_start):
+        return None
+    tail = _RESPECTIVELY.match(text, first.end())
+    second = tail and _DATE.fullmatch(tail["second"].strip())
+    days = (_date_from_match(first), second and _date_from_match(second))
+    if days[0] is None or days[1] is None:
+        return None
+    return KeyDate("comments_close", days[0]), KeyDate("reply_comments_close", days[1])
 
 
 def _days(word: str) -> int:
@@ -402,7 +443,7 @@ def find_relative_dates(text: str) -> tuple[RelativeDate, ...]:
     lowered = text.lower()
     if "days" not in lowered or "federal register" not in lowered:
         return found.values()
-    for kind, keyword_end, limit in _keyword_windows(text):
+    for kind, _keyword_start, keyword_end, limit in _keyword_windows(text):
         if kind not in ("comments_close", "reply_comments_close"):
             continue
         for relative in _RELATIVE.finditer(text, keyword_end, limit):
