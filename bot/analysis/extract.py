@@ -145,6 +145,18 @@ _DUE_ENDING = re.compile(
     r"(?:\s{1,3}(?:is|on|of|as|to))?[\s:,]{0,3}$",
     re.IGNORECASE,
 )
+# Comment deadlines need a deadline word: "public comment on July 26, 2022" names a publication.
+_DEADLINE_WORD = re.compile(
+    r":|\b(?:due|by|before|until|deadline|date|dates|close[sd]?|closing|later|than|ends?|ended"
+    r"|received|submitted|filed|to|through|extended)\b",
+    re.IGNORECASE,
+)
+# "the effective date of the January 7, 2025, final rule": a date after "the" names a document;
+# "Expiration Date: June 30, 2025" labels something else.
+_NOT_A_DEADLINE_ENDING = re.compile(
+    r"\bthe\s{1,3}$|\b(?:expiration|expires|publication|release|adoption)\s{1,3}dates?\b[^,;]{0,20}$",
+    re.IGNORECASE,
+)
 _COPULA_ENDING = re.compile(r"\b(?:is|was|will\s{1,3}be|shall\s{1,3}be)\s{1,3}$", re.IGNORECASE)
 _DATE_NOUN = re.compile(r"\s{0,3}date\b", re.IGNORECASE)
 # A caption label: "Revised Comment Date in GN Docket 18-238: September 17, 2018"
@@ -309,11 +321,14 @@ def _crosses_sentence(tail: str) -> bool:
 
 def _tail_fits(kind: str, tail: str) -> bool:
     """Whether the words between a keyword and a date make the date that keyword's date."""
+    if _NOT_A_DEADLINE_ENDING.search(tail):
+        return False
+    comments = kind in ("comments_close", "reply_comments_close")
     if _STRICT_TAIL.fullmatch(tail):
-        return True
+        return not comments or _DEADLINE_WORD.search(tail) is not None
     if len(tail) > _LONG_TAIL or _crosses_sentence(tail):
         return False
-    if kind in ("comments_close", "reply_comments_close"):
+    if comments:
         return _DUE_ENDING.search(tail) is not None or _LABEL_TAIL.match(tail) is not None
     # "The effective date for the amendments to 47 CFR 64.1200 ... is April 11, 2025."
     return _DATE_NOUN.match(tail) is not None and _COPULA_ENDING.search(tail) is not None
