@@ -8,6 +8,7 @@ Values come back normalised ("PS 22-329", "FCC 25-81", "DOC-415455A1", "2025-228
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -112,6 +113,7 @@ _DATE = re.compile(
     r"|(?P<iso>(?:19|20)\d{2}-\d{2}-\d{2})(?!\d))",
     re.IGNORECASE,
 )
+_YEAR = re.compile(r"(?:19|20)\d{2}(?!\d)")  # the date pattern runs only where a year follows
 _REPLY_BEFORE = re.compile(r"reply[\s-]{1,2}$")
 _REPLIES_TO_OPPOSITIONS = re.compile(r"\s{1,3}to\s{1,3}(?:an?\s{1,3})?oppositions?\b")
 # "comments and reply comments ... until September 17, 2018 and October 1, 2018, respectively"
@@ -407,7 +409,13 @@ def find_key_dates(text: str) -> tuple[KeyDate, ...]:
     logistics comes back with confidence "low".
     """
     found: _OrderedCap[KeyDate] = _OrderedCap()
+    years = [year.start() for year in _YEAR.finditer(text)]
+    if not years:
+        return found.values()
     for kind, keyword_start, keyword_end, limit in _keyword_windows(text):
+        next_year = bisect.bisect_left(years, keyword_end)
+        if next_year == len(years) or years[next_year] > limit:
+            continue
         if _REQUESTED_EXTENSION.search(text, max(0, keyword_start - 120), keyword_start):
             continue
         for date in _DATE.finditer(text, keyword_end, limit):
