@@ -156,6 +156,18 @@ class KeyDate:
 
     kind: str  # "comments_close" | "reply_comments_close" | "effective" | "compliance"
     date: dt.date
+    # "high" when the text states the date as the document's own; "low" for weaker readings
+    # (an office notice that a filing procedure changes "effective <date>").
+    confidence: str = "high"
+
+
+@dataclass(frozen=True)
+class RelativeDate:
+    """A deadline stated relative to Federal Register publication ("30 days after publication")."""
+
+    kind: str  # as KeyDate.kind
+    days: int
+    anchor: str = "federal_register_publication"
 
 
 DATE_LABELS = {
@@ -176,6 +188,10 @@ class Identifiers:
     fr_numbers: tuple[str, ...] = ()  # "2025-22830"
     fr_citations: tuple[str, ...] = ()  # "90 FR 12345"
     dates: tuple[KeyDate, ...] = ()
+    # Deadlines relative to an FR publication that is not known yet (resolved ones are in dates).
+    relative_dates: tuple[RelativeDate, ...] = ()
+    # Low-confidence readings kept apart so alerts and reminders only use `dates`.
+    tentative_dates: tuple[KeyDate, ...] = ()
 
     def documents(self) -> tuple[str, ...]:
         """Every document reference, in display order."""
