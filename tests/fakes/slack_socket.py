@@ -274,13 +274,17 @@ class FakeSocketMode:
                 conn.how_closed = "closed by the server"
                 conn.ws.close()
 
-    def drop(self) -> int:
-        """Drop the newest connection abruptly: reset the TCP connection, no close frame."""
+    def drop(self, *, reset: bool = True) -> int:
+        """Drop the newest connection abruptly, without a close frame: a TCP reset (as after a
+        load balancer failure), or with `reset=False` a plain TCP close (FIN)."""
         conn = self._newest()
         conn.how_closed = "dropped by the server"
         sock = conn.ws.socket
-        sock.setsockopt(socketlib.SOL_SOCKET, socketlib.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.close()  # SO_LINGER 0: the peer sees a reset, as after a load balancer failure
+        if reset:
+            sock.setsockopt(socketlib.SOL_SOCKET, socketlib.SO_LINGER, struct.pack("ii", 1, 0))
+        else:
+            sock.shutdown(socketlib.SHUT_RDWR)
+        sock.close()
         with self.changed:
             conn.closed.set()  # the serving thread may not notice its socket went away
             self.changed.notify_all()

@@ -15,9 +15,11 @@ What it does not do, and this module does instead: its own reconnection has no b
 retries every ping interval forever, also after `invalid_auth`) and it keeps no state a health
 check could read. So its auto-reconnect is off and `SocketModeConnection` supervises:
 reconnect with exponential backoff and jitter; stop on a permanent auth error and say so in
-`health()`; count connections, refreshes and drops. A connection that dies silently (no close,
-no reset) is noticed by the client's ping check after about 4 ping intervals
-(CALEA_BOT_SLACK_PING_INTERVAL, default 5 s).
+`health()`; count connections, refreshes and drops. It also notices a peer that closed the TCP
+connection without a close frame (FIN): the built-in client reads that as "no data" in a busy
+loop until its ping check gives up (about 4 ping intervals); the supervisor peeks at the socket
+and drops it at once. A connection that dies silently (no FIN, no reset) is still found by the
+ping check (CALEA_BOT_SLACK_PING_INTERVAL, default 5 s).
 
 Alert delivery never goes through this socket (it uses the Web API), so a lost connection only
 delays commands; Slack does not queue slash commands meanwhile (users see an error).
@@ -31,7 +33,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -285,11 +289,31 @@ class SocketModeConnection:
         )
         self._supervisor.start()
 
+    def _peer_closed(self) -> bool:
+        """True when the server closed the TCP connection (EOF and nothing left to read).
+
+        Peeks at a duplicate of the socket's descriptor, below TLS: nothing is consumed.
+        """
+        session = self._client.current_session
+        sock = getattr(session, "sock", None)
+        if sock is None or not hasattr(socket, "MSG_DONTWAIT"):
+            return False
+        try:
+            with socket.socket(sock.family, sock.type, fileno=os.dup(sock.fileno())) as raw:
+                return raw.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except (BlockingIOError, InterruptedError):
+            return False  # open, nothing to read
+        except OSError:
+            return True  # reset, or already closed
+
     def _supervise(self) -> None:
         failures = 0
         while not self._stopping.wait(self.CHECK_INTERVAL):
             if self._client.is_connected():
-                continue
+                if not self._peer_closed():
+                    continue
+                log.debug("Slack Socket Mode: the server closed the connection")
+                self._client.disconnect()
             if failures == 0:
                 with self._lock:
                     self._last_disconnect = self._last_disconnect or "connection lost"

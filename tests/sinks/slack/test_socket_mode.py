@@ -92,3 +92,25 @@ def test_connection_goes_to_slack_api_url_and_reports_its_state():
         finally:
             connection.close()
         assert connection.health()["state"] == SocketState.STOPPED
+
+
+@pytest.mark.parametrize("reset", [True, False], ids=["tcp-reset", "tcp-close-no-frame"])
+def test_a_dropped_connection_is_noticed_without_waiting_for_pings(reset):
+    """With pings 30 s apart, only noticing the closed socket itself can reconnect in time."""
+    from slack_bolt import App
+    from slack_sdk import WebClient
+
+    socket = FakeSocketMode()
+    settings = SocketSettings(ping_interval=30.0, reconnect_min=0.05, reconnect_max=0.2)
+    with FakeSlackApi(socket_mode=socket) as slack:
+        client = WebClient(token=slack.token, base_url=slack.base_url)
+        app = App(client=client, signing_secret="unused", token_verification_enabled=False)
+        connection = SocketModeConnection(app, slack.app_token, client, settings)
+        try:
+            connection.connect()
+            socket.drop(reset=reset)
+            assert socket.wait_for_connections(2, timeout=10)
+            assert slack.wait_for(lambda: connection.health()["reconnects"] == 1, 5)
+            assert connection.health()["state"] == SocketState.CONNECTED
+        finally:
+            connection.close()
