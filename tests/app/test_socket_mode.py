@@ -192,6 +192,7 @@ def test_socket_mode_reconnects_after_refresh_and_abrupt_drop(tmp_path):
         for number, reason in enumerate(("refresh_requested", "warning"), start=2):
             old = socket.request_refresh(reason)
             assert socket.wait_for_connections(number), reason
+            assert socket.connections[-1].open_before == [old]  # new one first, then the switch
             assert wait_until(lambda old=old: all(c.number != old for c in socket.live()), 10)
             assert "Sources: 1 sources ok" in bot.command("status", reason)["text"]
         assert bot.slack_health()["refreshes"] == 2

@@ -75,6 +75,7 @@ class _Connection:
     opened_at: float
     closed: threading.Event = field(default_factory=threading.Event)
     how_closed: str | None = None
+    open_before: list[int] = field(default_factory=list)  # connections still open at its hello
 
 
 class FakeSocketMode:
@@ -162,6 +163,7 @@ class FakeSocketMode:
         }
         ws.send(json.dumps(hello))
         with self.changed:
+            conn.open_before = [c.number for c in self.connections if not c.closed.is_set()]
             self.connections.append(conn)
             self.changed.notify_all()
         try:
