@@ -344,7 +344,8 @@ class SocketModeConnection:
             with self._lock:
                 self._reconnects += 1
                 self._last_disconnect = None
-            log.warning("Slack Socket Mode: reconnected after %d failed attempts", failures)
+            after = f" after {failures} failed attempts" if failures else ""
+            log.warning("Slack Socket Mode: reconnected%s", after)
             failures = 0
 
     def close(self) -> None:
