@@ -73,6 +73,15 @@ class ChatPlatforms:
         """HTTP routes the platforms need (none: no web server)."""
         return [route for adapter in self.adapters for route in adapter.routes()]
 
+    def health(self) -> dict[str, dict]:
+        """Connection state by platform, for those that report one (Slack Socket Mode)."""
+        reports = {}
+        for adapter in self.adapters:
+            report = adapter.health() if hasattr(adapter, "health") else None
+            if report is not None:
+                reports[adapter.sink.platform] = report
+        return reports
+
     def verify(self) -> None:
         """Check every platform's credentials (Slack auth.test)."""
         for adapter in self.adapters:

@@ -117,7 +117,8 @@ def run_bot(paths: Paths, env: Mapping[str, str]) -> None:
     try:
         platforms = connect_platforms(config, paths, env, digests)
         routes = platforms.routes()
-        port = _port(env) if routes else None
+        # Socket Mode needs no routes; with PORT set, still serve /healthz and /readyz.
+        port = _port(env) if routes or env.get("PORT") else None
         if not platforms.adapters:
             ensure_console_destination(store, utc_now())
         recovered = platforms.recover_in_flight(store, utc_now())
@@ -126,8 +127,9 @@ def run_bot(paths: Paths, env: Mapping[str, str]) -> None:
 
         async def main() -> None:
             web = None
-            if routes:
-                web = WebServer(build_web_app(routes), host=env.get("HOST", "0.0.0.0"), port=port)
+            if port is not None:
+                app = build_web_app(routes, health=platforms.health)
+                web = WebServer(app, host=env.get("HOST", "0.0.0.0"), port=port)
                 await web.start()
             platforms.start()
             scheduler = BotScheduler(
@@ -164,7 +166,7 @@ def _print_startup(
     for adapter in platforms.adapters:
         echo(f"          {adapter.platform}: {adapter.mode} mode")
     if port is not None:
-        echo(f"  http:   port {port} (" + ", ".join(_paths(platforms)) + ", /healthz)")
+        echo(f"  http:   port {port} ({', '.join([*_paths(platforms), '/healthz', '/readyz'])})")
     echo(f"  db:     {paths.db}")
     if recovered:
         echo(f"  resuming {recovered} alerts that were being delivered when the bot stopped")

@@ -1,14 +1,16 @@
 """The bot's HTTP server: Starlette routes served by uvicorn (a production ASGI server).
 
 Chat adapters contribute routes (Slack's /slack/events in HTTP mode, Teams' /teams/messages);
-`/healthz` is always there for load balancers and platform health checks.
+`/healthz` is always there for load balancers and platform health checks, with `/readyz`:
+both report each platform's connection (`health`, e.g. Slack Socket Mode). /healthz is 503 only
+when a connection cannot recover by itself (a refused token); /readyz is 503 until connected.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import uvicorn
 from starlette.applications import Starlette
@@ -19,13 +21,33 @@ from starlette.routing import BaseRoute, Route
 log = logging.getLogger(__name__)
 
 
-async def _healthz(_: Request) -> JSONResponse:
-    return JSONResponse({"ok": True})
+Health = Callable[[], dict[str, dict]]
 
 
-def build_web_app(routes: Sequence[BaseRoute]) -> Starlette:
-    """An ASGI app with the adapters' routes and /healthz."""
-    return Starlette(routes=[*routes, Route("/healthz", _healthz, methods=["GET"])])
+def _checks(health: Health | None, key: str) -> tuple[bool, dict]:
+    checks = health() if health is not None else {}
+    ok = all(check.get(key, check.get("ok", True)) for check in checks.values())
+    return ok, {"ok": ok, **checks}
+
+
+def build_web_app(routes: Sequence[BaseRoute], health: Health | None = None) -> Starlette:
+    """An ASGI app with the adapters' routes, /healthz and /readyz (`health`: per platform)."""
+
+    async def healthz(_: Request) -> JSONResponse:
+        ok, body = _checks(health, "ok")
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    async def readyz(_: Request) -> JSONResponse:
+        ok, body = _checks(health, "ready")
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    return Starlette(
+        routes=[
+            *routes,
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ]
+    )
 
 
 class WebServer:

@@ -24,10 +24,13 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.signature import SignatureVerifier
+
+if TYPE_CHECKING:
+    from tests.fakes.slack_socket import FakeSocketMode
 
 MAX_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
@@ -147,8 +150,14 @@ class FakeSlackApi:
         bot_user_id: str = "U0BOT",
         clock: Callable[[], float] = time.monotonic,
         min_post_interval: float = 1.0,
+        app_token: str = "xapp-1-A0CALEA-1-test",
+        socket_mode: FakeSocketMode | None = None,
     ) -> None:
         self.token = token
+        self.app_token = app_token
+        self.app_token_revoked = False
+        #: Serves the WebSocket side of Socket Mode; apps.connections.open hands out its URLs.
+        self.socket_mode = socket_mode
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.clock = clock
@@ -166,7 +175,9 @@ class FakeSlackApi:
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> FakeSlackApi:
-        """Serve in a daemon thread."""
+        """Serve in a daemon thread (and the Socket Mode server, when there is one)."""
+        if self.socket_mode is not None:
+            self.socket_mode.start()
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -179,6 +190,8 @@ class FakeSlackApi:
             self._httpd.shutdown()
             self._thread.join(timeout=2)
         self._httpd.server_close()
+        if self.socket_mode is not None:
+            self.socket_mode.stop()
 
     def __enter__(self) -> FakeSlackApi:
         return self.start()
@@ -216,6 +229,11 @@ class FakeSlackApi:
             self.state.failures.setdefault(method, []).append(
                 _Failure(error, status, retry_after, times)
             )
+
+    def revoke_app_token(self) -> None:
+        """From now on apps.connections.open answers invalid_auth (the token was revoked)."""
+        with self.lock:
+            self.app_token_revoked = True
 
     def add_user(self, user_id: str, *, is_admin: bool = False, is_owner: bool = False) -> None:
         """A user users.info knows."""
@@ -282,6 +300,8 @@ class FakeSlackApi:
     ) -> tuple[int, dict, dict]:
         if not token:
             return 200, {}, {"ok": False, "error": "not_authed"}
+        if method == "apps.connections.open":
+            return self._api_apps_connections_open(token)
         if token != self.token:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         queued = self.state.failures.get(method)
@@ -300,6 +320,25 @@ class FakeSlackApi:
         if handler is None:
             return 200, {}, {"ok": False, "error": "unknown_method"}
         return handler(params)
+
+    def _api_apps_connections_open(self, token: str) -> tuple[int, dict, dict]:
+        """Socket Mode: only the app-level token may ask for a WebSocket URL."""
+        if token == self.token:
+            return 200, {}, {"ok": False, "error": "not_allowed_token_type"}
+        if token != self.app_token or self.app_token_revoked:
+            return 200, {}, {"ok": False, "error": "invalid_auth"}
+        queued = self.state.failures.get("apps.connections.open")
+        if queued:
+            failure = queued[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                queued.pop(0)
+            if failure.error is None:
+                return failure.status, {}, {"_raw": "<html>Service Unavailable</html>"}
+            return failure.status, {}, {"ok": False, "error": failure.error}
+        if self.socket_mode is None:
+            return 200, {}, {"ok": False, "error": "socket_mode_not_enabled"}
+        return 200, {}, {"ok": True, "url": self.socket_mode.new_url()}
 
     def _api_auth_test(self, params: dict) -> tuple[int, dict, dict]:
         return (
@@ -496,7 +535,7 @@ def signed_headers(
     return headers
 
 
-def slash_command_body(
+def slash_command_fields(
     text: str,
     *,
     response_url: str,
@@ -505,28 +544,31 @@ def slash_command_body(
     channel_name: str = "reg-alerts",
     user_id: str = "U0ALICE",
     user_name: str = "alice",
-) -> str:
-    """A /calea slash command, form-encoded exactly as Slack posts it."""
-    return urllib.parse.urlencode(
-        {
-            "token": "legacy-verification-token",
-            "team_id": team_id,
-            "team_domain": "example",
-            "channel_id": channel_id,
-            "channel_name": channel_name,
-            "user_id": user_id,
-            "user_name": user_name,
-            "command": "/calea",
-            "text": text,
-            "api_app_id": "A0CALEA",
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": "1.2.3",
-        }
-    )
+) -> dict[str, str]:
+    """A /calea slash command's fields (Socket Mode sends them as the envelope's payload)."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": team_id,
+        "team_domain": "example",
+        "channel_id": channel_id,
+        "channel_name": channel_name,
+        "user_id": user_id,
+        "user_name": user_name,
+        "command": "/calea",
+        "text": text,
+        "api_app_id": "A0CALEA",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": "1.2.3",
+    }
 
 
-def block_action_body(
+def slash_command_body(text: str, *, response_url: str, **fields: str) -> str:
+    """A /calea slash command, form-encoded exactly as Slack posts it (HTTP mode)."""
+    return urllib.parse.urlencode(slash_command_fields(text, response_url=response_url, **fields))
+
+
+def block_action_payload(
     action_id: str,
     value: str,
     *,
@@ -535,8 +577,8 @@ def block_action_body(
     channel_id: str = "C0ALERTS",
     channel_name: str = "reg-alerts",
     user_id: str = "U0ALICE",
-) -> str:
-    """A button click (block_actions), form-encoded as Slack posts it (payload=JSON)."""
+) -> dict:
+    """A button click (block_actions) as Slack describes it (Socket Mode: the payload)."""
     payload = {
         "type": "block_actions",
         "team": {"id": team_id, "domain": "example"},
@@ -563,22 +605,31 @@ def block_action_body(
             }
         ],
     }
+    return payload
+
+
+def block_action_body(action_id: str, value: str, *, response_url: str, **fields: str) -> str:
+    """A button click (block_actions), form-encoded as Slack posts it (payload=JSON)."""
+    payload = block_action_payload(action_id, value, response_url=response_url, **fields)
     return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
 
+def event_payload(event: dict, *, team_id: str = "T0TEAM", event_id: str = "Ev0001") -> dict:
+    """An Events API callback (event_callback) as Slack sends it (Socket Mode: the payload)."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": team_id,
+        "api_app_id": "A0CALEA",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": 1_700_000_000,
+        "authorizations": [
+            {"team_id": team_id, "user_id": "U0BOT", "is_bot": True, "enterprise_id": None}
+        ],
+    }
+
+
 def event_body(event: dict, *, team_id: str = "T0TEAM", event_id: str = "Ev0001") -> str:
-    """An Events API callback, JSON as Slack posts it."""
-    return json.dumps(
-        {
-            "token": "legacy-verification-token",
-            "team_id": team_id,
-            "api_app_id": "A0CALEA",
-            "event": event,
-            "type": "event_callback",
-            "event_id": event_id,
-            "event_time": 1_700_000_000,
-            "authorizations": [
-                {"team_id": team_id, "user_id": "U0BOT", "is_bot": True, "enterprise_id": None}
-            ],
-        }
-    )
+    """An Events API callback, JSON as Slack posts it (HTTP mode)."""
+    return json.dumps(event_payload(event, team_id=team_id, event_id=event_id))

@@ -5,7 +5,10 @@
 - SLACK_BOT_TOKEN (xoxb-…): required; without it Slack is off (from_env returns None).
 - SLACK_APP_TOKEN (xapp-…): Socket Mode (no public URL needed). Without it, HTTP mode, which
   needs SLACK_SIGNING_SECRET and serves POST /slack/events from `routes()`.
-- SLACK_API_URL: another Web API base URL (GovSlack, tests); must be http(s).
+- SLACK_API_URL: another Web API base URL (GovSlack, tests); must be http(s). Socket Mode's
+  apps.connections.open goes there too.
+- CALEA_BOT_SLACK_PING_INTERVAL, CALEA_BOT_SLACK_RECONNECT_MIN / _MAX: Socket Mode timings in
+  seconds (see socket_mode.py).
 - CALEA_BOT_ADMINS: comma-separated Slack user ids allowed to run admin commands.
 
 Tokens are never logged or put in error messages.
@@ -18,10 +21,8 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
@@ -32,8 +33,13 @@ from bot.common.http_body import read_body_capped
 from bot.errors import ConfigError
 from bot.sinks.slack.admins import AdminPolicy, parse_admins
 from bot.sinks.slack.app import SlackHandlers, build_app
-from bot.sinks.slack.errors import error_code
 from bot.sinks.slack.sink import SlackSink
+from bot.sinks.slack.socket_mode import (
+    SocketAuthError,
+    SocketConnectError,
+    SocketModeConnection,
+    SocketSettings,
+)
 from bot.sinks.slack.workspace import Workspace, identify_workspace
 
 __all__ = ["SlackIntegration", "SlackSink", "Workspace"]
@@ -99,6 +105,7 @@ class SlackIntegration:
         app_token: str | None = None,
         admins: frozenset[str] | None = None,
         sink: SlackSink | None = None,
+        socket_settings: SocketSettings | None = None,
     ) -> None:
         self.client = client
         self.mode = mode
@@ -109,7 +116,8 @@ class SlackIntegration:
             services, admins=AdminPolicy(client, admins), workspace=self._installed_workspace
         )
         self.app = build_app(self.handlers, client=client, signing_secret=signing_secret)
-        self._socket: SocketModeHandler | None = None
+        self._socket_settings = socket_settings or SocketSettings()
+        self._socket: SocketModeConnection | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], services: CommandServices) -> SlackIntegration | None:
@@ -143,6 +151,7 @@ class SlackIntegration:
             signing_secret=secret,
             app_token=app_token,
             admins=parse_admins(env),
+            socket_settings=SocketSettings.from_env(env) if app_token else None,
         )
 
     # -- checks ---------------------------------------------------------------------------------
@@ -194,23 +203,36 @@ class SlackIntegration:
     # -- Socket Mode ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Socket Mode: open the WebSocket in background threads (no-op in HTTP mode)."""
+        """Socket Mode: open the WebSocket, kept open by background threads (no-op in HTTP mode).
+
+        ConfigError (one line, no traceback) when Slack refuses the app token or the first
+        connection cannot be opened; later losses are reconnected (see `health`).
+        """
         if self.mode != "socket" or self._socket is not None:
             return
-        handler = SocketModeHandler(self.app, self._app_token)
+        assert self._app_token is not None
+        socket = SocketModeConnection(self.app, self._app_token, self.client, self._socket_settings)
         try:
-            handler.connect()
-        except SlackApiError as exc:
+            socket.connect()
+        except SocketAuthError as exc:
+            socket.close()
             raise ConfigError(
-                f"SLACK_APP_TOKEN was rejected by Slack ({error_code(exc)}): use an app-level "
+                f"SLACK_APP_TOKEN was rejected by Slack ({exc.code}): use an app-level "
                 "token (xapp-…) with the connections:write scope, and enable Socket Mode."
             ) from None
-        except Exception as exc:  # noqa: BLE001 - network trouble at startup
-            raise ConfigError(
-                f"Could not open the Slack Socket Mode connection ({type(exc).__name__}: {exc})."
-            ) from None
-        self._socket = handler
+        except SocketConnectError as exc:
+            socket.close()
+            raise ConfigError(f"Could not open the Slack Socket Mode connection ({exc}).") from None
+        self._socket = socket
         log.info("Slack: Socket Mode connected")
+
+    def health(self) -> dict | None:
+        """Socket Mode's connection state for /healthz and /readyz; None in HTTP mode."""
+        if self.mode != "socket":
+            return None
+        if self._socket is None:
+            return {"ok": True, "ready": False, "mode": "socket", "state": "connecting"}
+        return self._socket.health()
 
     def stop(self) -> None:
         """Close the Socket Mode connection, if open."""
