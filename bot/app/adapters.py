@@ -49,6 +49,10 @@ class ChatAdapter(Protocol):
         """Close connections and worker threads."""
         ...
 
+    def health(self) -> dict | None:
+        """Its connection's state for /healthz and /readyz, or None when it keeps none."""
+        ...
+
 
 #: Builds an adapter from the environment, or None when the platform is not configured.
 AdapterFactory = Callable[[Mapping[str, str], CommandServices], ChatAdapter | None]
@@ -77,9 +81,9 @@ class ChatPlatforms:
         """Connection state by platform, for those that report one (Slack Socket Mode)."""
         reports = {}
         for adapter in self.adapters:
-            report = adapter.health() if hasattr(adapter, "health") else None
+            report = adapter.health()
             if report is not None:
-                reports[adapter.sink.platform] = report
+                reports[adapter.platform] = report
         return reports
 
     def verify(self) -> None:

@@ -47,6 +47,9 @@ class TeamsIntegration:
     def start(self) -> None:
         """No background connection: commands arrive over HTTP."""
 
+    def health(self) -> None:
+        """No connection to report: each webhook post stands alone."""
+
     @classmethod
     def from_env(
         cls,
