@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute
 
 from bot.commands.context import CommandServices
 from bot.pipeline.deliver import Courier
+from bot.settings import Settings
 from bot.sinks.base import Sink
 from bot.sinks.console import ConsoleSink
 from bot.sinks.slack import SlackIntegration
@@ -54,11 +55,14 @@ class ChatAdapter(Protocol):
         ...
 
 
-#: Builds an adapter from the environment, or None when the platform is not configured.
-AdapterFactory = Callable[[Mapping[str, str], CommandServices], ChatAdapter | None]
+#: Builds an adapter from the settings, or None when the platform is not configured.
+AdapterFactory = Callable[[Settings, CommandServices], ChatAdapter | None]
 
 #: Every chat platform calea-bot can serve, in start-up order.
-ADAPTERS: tuple[AdapterFactory, ...] = (SlackIntegration.from_env, TeamsIntegration.from_env)
+ADAPTERS: tuple[AdapterFactory, ...] = (
+    lambda settings, services: SlackIntegration.from_settings(settings.slack, services),
+    lambda settings, services: TeamsIntegration.from_settings(settings.teams, services),
+)
 
 
 @dataclass
@@ -117,16 +121,16 @@ class ChatPlatforms:
 
 
 def load_platforms(
-    env: Mapping[str, str],
+    settings: Settings,
     services: Callable[[], CommandServices],
     *,
     console: ConsoleSink | None = None,
 ) -> ChatPlatforms:
-    """Every chat platform the environment (and the database) configures."""
+    """Every chat platform the settings (and the database) configure."""
     adapters = []
     for factory in ADAPTERS:
         own = services()
-        adapter = factory(env, own)
+        adapter = factory(settings, own)
         if adapter is None:
             own.store.close()
         else:

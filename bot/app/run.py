@@ -28,6 +28,7 @@ from bot.errors import ConfigError
 from bot.models import CycleReport, Source
 from bot.pipeline.deliver import drain_outbox
 from bot.pipeline.probe import url_prober
+from bot.settings import load_settings
 from bot.sinks.console import ConsoleSink
 from bot.store import Store
 
@@ -65,7 +66,7 @@ def connect_platforms(
             digest_time=digests.local_time.strftime("%H:%M"),
         )
 
-    platforms = load_platforms(env, services, console=console)
+    platforms = load_platforms(load_settings(env), services, console=console)
     platforms.verify()
     return platforms
 

@@ -20,6 +20,7 @@ from bot.app.cli_options import common_options
 from bot.common.clock import utc_now
 from bot.config import load_config
 from bot.errors import CaleaBotError
+from bot.settings import load_settings
 from bot.sinks.teams.cards import connection_test_card
 from bot.sinks.teams.elements import encode_payload, message_payload
 from bot.sinks.teams.markdown import strip_invisible
@@ -34,7 +35,7 @@ _CHANNEL_ID = re.compile(r"^[A-Za-z0-9:@._;=-]{3,300}$")
 
 def _policy() -> WebhookUrlPolicy:
     try:
-        return WebhookUrlPolicy.from_env(os.environ)
+        return WebhookUrlPolicy.from_settings(load_settings(os.environ).teams)
     except CaleaBotError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -1,8 +1,9 @@
 """Slack: a sink that posts alerts, and a Bolt app that answers /calea.
 
-`SlackIntegration.from_env` reads the environment once and builds everything:
+`SlackIntegration.from_settings` builds everything from `Settings.slack` (bot.settings reads
+and validates the environment):
 
-- SLACK_BOT_TOKEN (xoxb-…): required; without it Slack is off (from_env returns None).
+- SLACK_BOT_TOKEN (xoxb-…): required; without it Slack is off (no SlackSettings).
 - SLACK_APP_TOKEN (xapp-…): Socket Mode (no public URL needed). Without it, HTTP mode, which
   needs SLACK_SIGNING_SECRET and serves POST /slack/events from `routes()`.
 - SLACK_API_URL: another Web API base URL (GovSlack, tests); must be http(s). Socket Mode's
@@ -19,7 +20,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
@@ -31,7 +31,8 @@ from starlette.routing import BaseRoute, Route
 from bot.commands.context import CommandServices
 from bot.common.http_body import read_body_capped
 from bot.errors import ConfigError
-from bot.sinks.slack.admins import AdminPolicy, parse_admins
+from bot.settings import SlackSettings
+from bot.sinks.slack.admins import AdminPolicy
 from bot.sinks.slack.app import SlackHandlers, build_app
 from bot.sinks.slack.sink import SlackSink
 from bot.sinks.slack.socket_mode import (
@@ -51,33 +52,6 @@ EVENTS_PATH = "/slack/events"
 #: Slack's payloads are a few KB; anything far larger is not from Slack.
 MAX_REQUEST_BYTES = 1024 * 1024
 API_TIMEOUT_SECONDS = 15
-
-
-def _api_url(env: Mapping[str, str]) -> str:
-    url = (env.get("SLACK_API_URL") or "").strip() or DEFAULT_API_URL
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
-            f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_API_URL}, got {url!r}."
-        )
-    return url if url.endswith("/") else url + "/"
-
-
-def _bot_token(env: Mapping[str, str]) -> str | None:
-    token = (env.get("SLACK_BOT_TOKEN") or "").strip()
-    if not token:
-        return None
-    if token.startswith("xapp-"):
-        raise ConfigError(
-            "SLACK_BOT_TOKEN holds an app-level token (xapp-…). Put that one in SLACK_APP_TOKEN "
-            "and set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…)."
-        )
-    if token.startswith("xoxp-"):
-        raise ConfigError(
-            "SLACK_BOT_TOKEN holds a user token (xoxp-…); use the Bot User OAuth Token (xoxb-…) "
-            "from the app's OAuth & Permissions page."
-        )
-    return token
 
 
 _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
@@ -120,38 +94,26 @@ class SlackIntegration:
         self._socket: SocketModeConnection | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], services: CommandServices) -> SlackIntegration | None:
-        """Build from environment variables; None when SLACK_BOT_TOKEN is unset.
+    def from_settings(
+        cls, settings: SlackSettings | None, services: CommandServices
+    ) -> SlackIntegration | None:
+        """Build from validated settings; None when Slack is not configured.
 
-        Raises ConfigError naming the variable when the settings cannot work. Makes no
-        network call (see `verify`).
+        Makes no network call (see `verify`).
         """
-        token = _bot_token(env)
-        if token is None:
+        if settings is None:
             return None
-        app_token = (env.get("SLACK_APP_TOKEN") or "").strip() or None
-        if app_token is not None and not app_token.startswith("xapp-"):
-            raise ConfigError(
-                "SLACK_APP_TOKEN must be an app-level token starting with xapp- (app settings → "
-                "Basic Information → App-Level Tokens, scope connections:write)."
-            )
-        secret = (env.get("SLACK_SIGNING_SECRET") or "").strip()
-        if app_token is None and not secret:
-            raise ConfigError(
-                "SLACK_SIGNING_SECRET is not set. Without SLACK_APP_TOKEN the bot receives Slack "
-                "requests over HTTP and must verify them with the app's Signing Secret (app "
-                "settings → Basic Information → App Credentials). Set it, or set SLACK_APP_TOKEN "
-                "(xapp-…) to use Socket Mode instead."
-            )
-        client = WebClient(token=token, base_url=_api_url(env), timeout=API_TIMEOUT_SECONDS)
+        client = WebClient(
+            token=settings.bot_token, base_url=settings.api_url, timeout=API_TIMEOUT_SECONDS
+        )
         return cls(
             client=client,
             services=services,
-            mode="socket" if app_token else "http",
-            signing_secret=secret,
-            app_token=app_token,
-            admins=parse_admins(env),
-            socket_settings=SocketSettings.from_env(env) if app_token else None,
+            mode=settings.mode,
+            signing_secret=settings.signing_secret,
+            app_token=settings.app_token,
+            admins=settings.admins,
+            socket_settings=SocketSettings.from_slack(settings) if settings.app_token else None,
         )
 
     # -- checks ---------------------------------------------------------------------------------

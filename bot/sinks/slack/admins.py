@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 
@@ -19,13 +19,6 @@ from bot.sinks.slack.errors import classify
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 300.0
-
-
-def parse_admins(env: Mapping[str, str]) -> frozenset[str] | None:
-    """The user ids in CALEA_BOT_ADMINS, or None when it is unset or blank."""
-    raw = env.get("CALEA_BOT_ADMINS", "")
-    ids = frozenset(part.strip() for part in raw.split(",") if part.strip())
-    return ids or None
 
 
 class AdminPolicy:

@@ -38,7 +38,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -48,7 +48,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import ConfigError
+from bot.settings import SlackSettings
 from bot.sinks.slack.errors import error_code
 
 log = logging.getLogger(__name__)
@@ -89,19 +89,6 @@ class SocketConnectError(Exception):
     """The connection could not be opened this time (network, handshake, no hello)."""
 
 
-def _positive(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 3600:
-        raise ConfigError(f"{name} must be a number of seconds (0-3600], got {raw!r}")
-    return value
-
-
 @dataclass(frozen=True)
 class SocketSettings:
     """Timings; the defaults suit production, tests shrink them through the environment."""
@@ -112,17 +99,13 @@ class SocketSettings:
     hello_timeout: float = 10.0  # how long a new connection may take to say hello
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> SocketSettings:
-        settings = cls(
-            ping_interval=_positive(env, "CALEA_BOT_SLACK_PING_INTERVAL", cls.ping_interval),
-            reconnect_min=_positive(env, "CALEA_BOT_SLACK_RECONNECT_MIN", cls.reconnect_min),
-            reconnect_max=_positive(env, "CALEA_BOT_SLACK_RECONNECT_MAX", cls.reconnect_max),
+    def from_slack(cls, settings: SlackSettings) -> SocketSettings:
+        """The timings set in the environment (validated by bot.settings)."""
+        return cls(
+            ping_interval=settings.ping_interval,
+            reconnect_min=settings.reconnect_min,
+            reconnect_max=settings.reconnect_max,
         )
-        if settings.reconnect_max < settings.reconnect_min:
-            raise ConfigError(
-                "CALEA_BOT_SLACK_RECONNECT_MAX must not be below CALEA_BOT_SLACK_RECONNECT_MIN"
-            )
-        return settings
 
     def backoff(self, failures: int, rng: Callable[[], float] = random.random) -> float:
         """Delay before reconnect attempt number `failures + 1`: doubling, capped, jittered."""

@@ -1,6 +1,6 @@
 """Microsoft Teams: alert cards through Workflows, commands through an outgoing webhook.
 
-- `TeamsIntegration.from_env` builds what a running bot needs: the `TeamsSink` (one Workflows
+- `TeamsIntegration.from_settings` builds what a running bot needs: the `TeamsSink` (one Workflows
   webhook per registered channel, see `calea-bot teams add-channel`) and, when
   TEAMS_OUTGOING_WEBHOOK_SECRET is set, the POST /teams/messages route for @mention commands.
 - Environment: TEAMS_OUTGOING_WEBHOOK_SECRET (base64 security token of the outgoing webhook),
@@ -10,22 +10,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from starlette.routing import BaseRoute
 
 from bot.commands.context import CommandServices
+from bot.settings import TeamsSettings
 from bot.sinks.teams.registry import StoredWebhookUrls
-from bot.sinks.teams.signature import ENV_SECRET, parse_secret
 from bot.sinks.teams.sink import TeamsSink, TeamsSinkSettings
 from bot.sinks.teams.urls import WebhookUrlPolicy, mask_webhook_url
-from bot.sinks.teams.webhook import (
-    ENV_ADMINS,
-    CommandRunner,
-    OutgoingWebhook,
-    OutgoingWebhookSettings,
-    parse_admins,
-)
+from bot.sinks.teams.webhook import CommandRunner, OutgoingWebhook, OutgoingWebhookSettings
 from bot.store.teams_webhooks import TeamsWebhooks
 
 __all__ = ["TeamsIntegration", "TeamsSink", "TeamsSinkSettings", "mask_webhook_url"]
@@ -51,9 +43,9 @@ class TeamsIntegration:
         """No connection to report: each webhook post stands alone."""
 
     @classmethod
-    def from_env(
+    def from_settings(
         cls,
-        env: Mapping[str, str],
+        settings: TeamsSettings,
         services: CommandServices,
         *,
         policy: WebhookUrlPolicy | None = None,
@@ -63,11 +55,11 @@ class TeamsIntegration:
     ) -> TeamsIntegration | None:
         """Teams as configured, or None with no registered channel and no outgoing secret.
 
-        A malformed TEAMS_OUTGOING_WEBHOOK_SECRET or CALEA_BOT_TEAMS_ALLOWED_HOSTS raises
-        ConfigError. `policy`, the settings and `run` are for tests.
+        Malformed CALEA_BOT_TEAMS_ALLOWED_HOSTS entries raise ConfigError. `policy`, the
+        settings and `run` are for tests.
         """
-        key = parse_secret(env.get(ENV_SECRET))
-        policy = policy or WebhookUrlPolicy.from_env(env)
+        key = settings.outgoing_secret
+        policy = policy or WebhookUrlPolicy.from_settings(settings)
         if key is None and not TeamsWebhooks(services.store.db).list():
             return None
         sink = TeamsSink(
@@ -78,7 +70,7 @@ class TeamsIntegration:
             endpoint = OutgoingWebhook(
                 key=key,
                 services=services,
-                admins=parse_admins(env.get(ENV_ADMINS)),
+                admins=settings.admins,
                 settings=webhook_settings,
                 run=run,
             )

@@ -1,4 +1,4 @@
-"""The outgoing-webhook secret and the HMAC signature Teams puts on every request.
+"""The HMAC signature Teams puts on every outgoing-webhook request, and checking it.
 
 Teams signs each outgoing-webhook POST with `Authorization: HMAC <base64 digest>`, where the
 digest is HMAC-SHA256 of the raw request body keyed with the base64-decoded secret shown once
@@ -13,32 +13,7 @@ import binascii
 import hashlib
 import hmac
 
-from bot.errors import ConfigError
-
-ENV_SECRET = "TEAMS_OUTGOING_WEBHOOK_SECRET"
 MAX_HEADER_CHARS = 512
-
-
-def parse_secret(value: str | None) -> bytes | None:
-    """The decoded secret from TEAMS_OUTGOING_WEBHOOK_SECRET; None when unset or blank.
-
-    Raises ConfigError (naming the variable, never echoing it) when it is not base64.
-    """
-    if value is None or not value.strip():
-        return None
-    try:
-        key = base64.b64decode(value.strip(), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ConfigError(
-            f"{ENV_SECRET} is not valid base64: paste the security token Teams showed when "
-            "the outgoing webhook was created, exactly as shown"
-        ) from exc
-    if len(key) < 16:
-        raise ConfigError(
-            f"{ENV_SECRET} is too short to be a Teams outgoing-webhook security token "
-            "(expected the base64 token Teams showed when the webhook was created)"
-        )
-    return key
 
 
 def sign(key: bytes, body: bytes) -> str:

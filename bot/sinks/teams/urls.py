@@ -14,13 +14,13 @@ endpoint, and is never implied by anything else. Programs (tests) pass the same 
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from bot.errors import ConfigError
+from bot.settings import TeamsSettings
 
 ENV_ALLOWED_HOSTS = "CALEA_BOT_TEAMS_ALLOWED_HOSTS"
 DEFAULT_HOST_SUFFIXES = ("logic.azure.com", "environment.api.powerplatform.com")
@@ -84,11 +84,9 @@ class WebhookUrlPolicy:
     http_hosts: tuple[str, ...] = ()  # exact hosts allowed over plain http (tests only)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> WebhookUrlPolicy:
+    def from_settings(cls, settings: TeamsSettings) -> WebhookUrlPolicy:
         """The default hosts plus CALEA_BOT_TEAMS_ALLOWED_HOSTS (ConfigError when malformed)."""
-        raw = env.get(ENV_ALLOWED_HOSTS, "")
-        entries = [entry.strip() for entry in raw.split(",") if entry.strip()]
-        return cls().with_entries(entries, source=ENV_ALLOWED_HOSTS)
+        return cls().with_entries(settings.allowed_hosts, source=ENV_ALLOWED_HOSTS)
 
     def with_entries(
         self, entries: Iterable[str], *, source: str = "allowed_hosts"

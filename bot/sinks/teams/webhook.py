@@ -58,15 +58,6 @@ class OutgoingWebhookSettings:
     max_clock_skew_seconds: float = 300.0  # older (or future) activities are replays: refused
 
 
-def parse_admins(value: str | None) -> frozenset[str]:
-    """Admin ids from CALEA_BOT_TEAMS_ADMINS: Azure AD object ids, comma-separated."""
-    if not value:
-        return frozenset()
-    return frozenset(
-        part.strip().lower() for part in value.replace(";", ",").split(",") if part.strip()
-    )
-
-
 def _default_runner() -> CommandRunner:
     from bot.commands.dispatch import run_command
 

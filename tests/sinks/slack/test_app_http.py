@@ -16,6 +16,7 @@ import pytest
 
 from bot.app.web import WebServer, build_web_app
 from bot.commands.context import CommandServices
+from bot.settings import load_settings
 from bot.sinks.slack import SlackIntegration
 from bot.store import Store
 from tests.fakes.slack_api import (
@@ -29,6 +30,11 @@ from tests.sinks.slack.conftest import HOSTILE_TITLE, assert_valid_blocks, poll
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 FORM = "application/x-www-form-urlencoded"
+
+
+def slack_from(env, services):
+    """SlackIntegration as this environment configures it (None: Slack is off)."""
+    return SlackIntegration.from_settings(load_settings(env).slack, services)
 
 
 @dataclass
@@ -69,7 +75,7 @@ def running(slack: FakeSlackApi, services: CommandServices, store: Store) -> Ite
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": slack.base_url,
     }
-    integration = SlackIntegration.from_env(env, services)
+    integration = slack_from((env), services)
     assert integration is not None and integration.mode == "http"
     integration.verify()
     slack.add_user("U0ALICE")

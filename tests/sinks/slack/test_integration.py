@@ -7,12 +7,24 @@ from slack_sdk import WebClient
 
 from bot.commands.context import CommandServices
 from bot.errors import ConfigError
+from bot.settings import load_settings
 from bot.sinks.slack import SlackIntegration, SlackSink
-from bot.sinks.slack.admins import AdminPolicy, parse_admins
+from bot.sinks.slack.admins import AdminPolicy
 from bot.sinks.slack.app import command_text
 from tests.fakes.slack_api import FakeSlackApi
 
 SECRET = "signing-secret"
+
+
+def admins_in(value: str):
+    """The admin list CALEA_BOT_ADMINS=value gives (None: workspace admins and owners)."""
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "CALEA_BOT_ADMINS": value}
+    return load_settings(env).slack.admins
+
+
+def slack_from(env, services):
+    """SlackIntegration as this environment configures it (None: Slack is off)."""
+    return SlackIntegration.from_settings(load_settings(env).slack, services)
 
 
 def env_for(slack: FakeSlackApi, **extra: str) -> dict[str, str]:
@@ -27,8 +39,8 @@ def env_for(slack: FakeSlackApi, **extra: str) -> dict[str, str]:
 
 class TestFromEnv:
     def test_no_bot_token_means_no_slack(self, services: CommandServices) -> None:
-        assert SlackIntegration.from_env({}, services) is None
-        assert SlackIntegration.from_env({"SLACK_BOT_TOKEN": "  "}, services) is None
+        assert slack_from(({}), services) is None
+        assert slack_from(({"SLACK_BOT_TOKEN": "  "}), services) is None
 
     def test_http_mode_needs_the_signing_secret(
         self, services: CommandServices, slack: FakeSlackApi
@@ -36,11 +48,11 @@ class TestFromEnv:
         env = env_for(slack)
         del env["SLACK_SIGNING_SECRET"]
         with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET is not set") as error:
-            SlackIntegration.from_env(env, services)
+            slack_from((env), services)
         assert "SLACK_APP_TOKEN" in str(error.value)  # says how to use Socket Mode instead
 
     def test_http_mode(self, services: CommandServices, slack: FakeSlackApi) -> None:
-        integration = SlackIntegration.from_env(env_for(slack), services)
+        integration = slack_from((env_for(slack)), services)
         assert integration is not None
         assert integration.mode == "http"
         assert isinstance(integration.sink, SlackSink)
@@ -53,7 +65,7 @@ class TestFromEnv:
     ) -> None:
         env = env_for(slack, SLACK_APP_TOKEN="xapp-1-A1-abc")
         del env["SLACK_SIGNING_SECRET"]
-        integration = SlackIntegration.from_env(env, services)
+        integration = slack_from((env), services)
         assert integration is not None
         assert integration.mode == "socket"
         assert integration.routes() == []
@@ -71,20 +83,20 @@ class TestFromEnv:
         self, services: CommandServices, slack: FakeSlackApi, name: str, value: str, message: str
     ) -> None:
         with pytest.raises(ConfigError, match=message):
-            SlackIntegration.from_env(env_for(slack, **{name: value}), services)
+            slack_from((env_for(slack, **{name: value})), services)
 
     def test_api_url_gets_its_trailing_slash(
         self, services: CommandServices, slack: FakeSlackApi
     ) -> None:
         env = env_for(slack, SLACK_API_URL=slack.base_url.rstrip("/"))
-        integration = SlackIntegration.from_env(env, services)
+        integration = slack_from((env), services)
         assert integration.client.base_url == slack.base_url
         assert integration.verify().team_id == "T0TEAM"
 
 
 class TestVerify:
     def test_identifies_the_workspace(self, services: CommandServices, slack: FakeSlackApi) -> None:
-        integration = SlackIntegration.from_env(env_for(slack), services)
+        integration = slack_from((env_for(slack)), services)
         workspace = integration.verify()
         assert (workspace.team_id, workspace.bot_user_id) == ("T0TEAM", "U0BOT")
         assert slack.calls("auth.test")[0].token == slack.token
@@ -93,7 +105,7 @@ class TestVerify:
         self, services: CommandServices, slack: FakeSlackApi
     ) -> None:
         env = env_for(slack, SLACK_BOT_TOKEN="xoxb-not-the-real-one")
-        integration = SlackIntegration.from_env(env, services)
+        integration = slack_from((env), services)
         with pytest.raises(ConfigError) as error:
             integration.verify()
         message = str(error.value)
@@ -103,7 +115,7 @@ class TestVerify:
 
     def test_revoked_token(self, services: CommandServices, slack: FakeSlackApi) -> None:
         slack.fail("auth.test", error="token_revoked")
-        integration = SlackIntegration.from_env(env_for(slack), services)
+        integration = slack_from((env_for(slack)), services)
         with pytest.raises(ConfigError, match=r"rejected by Slack \(token_revoked\): .*reinstall"):
             integration.verify()
 
@@ -112,7 +124,7 @@ class TestVerify:
     ) -> None:
         with FakeSlackApi() as gone:
             url = gone.base_url
-        integration = SlackIntegration.from_env(env_for(slack, SLACK_API_URL=url), services)
+        integration = slack_from((env_for(slack, SLACK_API_URL=url)), services)
         integration.client.retry_handlers = []
         with pytest.raises(ConfigError, match="Could not reach the Slack Web API") as error:
             integration.verify()
@@ -122,7 +134,7 @@ class TestVerify:
         self, services: CommandServices, slack: FakeSlackApi
     ) -> None:
         env = env_for(slack, SLACK_APP_TOKEN="xapp-1-not-accepted")
-        integration = SlackIntegration.from_env(env, services)
+        integration = slack_from((env), services)
         with pytest.raises(ConfigError, match=r"SLACK_APP_TOKEN was rejected by Slack") as error:
             integration.start()
         assert "xapp-1-not-accepted" not in str(error.value)
@@ -134,7 +146,7 @@ class TestVerify:
 class TestAdmins:
     def test_listed_admins_only(self, client: WebClient, slack: FakeSlackApi) -> None:
         slack.add_user("U0OWNER", is_owner=True)
-        policy = AdminPolicy(client, parse_admins({"CALEA_BOT_ADMINS": " U0ALICE, ,U0BOB "}))
+        policy = AdminPolicy(client, admins_in(" U0ALICE, ,U0BOB "))
         assert policy.is_admin("U0ALICE") and policy.is_admin("U0BOB")
         assert not policy.is_admin("U0OWNER")  # the list is the whole truth when set
         assert slack.calls("users.info") == []
@@ -145,7 +157,7 @@ class TestAdmins:
         slack.add_user("U0ADMIN", is_admin=True)
         slack.add_user("U0OWNER", is_owner=True)
         slack.add_user("U0MEMBER")
-        policy = AdminPolicy(client, parse_admins({"CALEA_BOT_ADMINS": ""}))
+        policy = AdminPolicy(client, admins_in(""))
         assert policy.is_admin("U0ADMIN") and policy.is_admin("U0OWNER")
         assert not policy.is_admin("U0MEMBER")
         assert not policy.is_admin("U0UNKNOWN")  # users.info failed: not an admin

@@ -12,6 +12,7 @@ import pytest
 
 from bot.app.web import build_web_app
 from bot.errors import ConfigError
+from bot.settings import load_settings
 from bot.sinks.slack.socket_mode import SocketModeConnection, SocketSettings, SocketState
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_socket import FakeSocketMode
@@ -26,22 +27,23 @@ def test_backoff_doubles_from_the_minimum_up_to_the_ceiling_with_jitter():
     assert settings.backoff(10_000, rng=lambda: 1.0) == 60.0
 
 
+def socket_settings(**env: str) -> SocketSettings:
+    base = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}
+    return SocketSettings.from_slack(load_settings({**base, **env}).slack)
+
+
 def test_settings_from_env_defaults_and_overrides():
-    assert SocketSettings.from_env({}) == SocketSettings()
-    fast = SocketSettings.from_env(
-        {
-            "CALEA_BOT_SLACK_RECONNECT_MIN": "0.05",
-            "CALEA_BOT_SLACK_RECONNECT_MAX": "0.4",
-            "CALEA_BOT_SLACK_PING_INTERVAL": "0.5",
-        }
+    assert socket_settings() == SocketSettings()
+    fast = socket_settings(
+        CALEA_BOT_SLACK_RECONNECT_MIN="0.05",
+        CALEA_BOT_SLACK_RECONNECT_MAX="0.4",
+        CALEA_BOT_SLACK_PING_INTERVAL="0.5",
     )
     assert (fast.reconnect_min, fast.reconnect_max, fast.ping_interval) == (0.05, 0.4, 0.5)
     with pytest.raises(ConfigError, match="RECONNECT_MAX must not be below"):
-        SocketSettings.from_env(
-            {"CALEA_BOT_SLACK_RECONNECT_MIN": "5", "CALEA_BOT_SLACK_RECONNECT_MAX": "1"}
-        )
+        socket_settings(CALEA_BOT_SLACK_RECONNECT_MIN="5", CALEA_BOT_SLACK_RECONNECT_MAX="1")
     with pytest.raises(ConfigError, match="CALEA_BOT_SLACK_PING_INTERVAL must be"):
-        SocketSettings.from_env({"CALEA_BOT_SLACK_PING_INTERVAL": "nan"})
+        socket_settings(CALEA_BOT_SLACK_PING_INTERVAL="nan")
 
 
 def _get(path: str, health: dict | None) -> httpx.Response:

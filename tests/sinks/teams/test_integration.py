@@ -1,4 +1,4 @@
-"""TeamsIntegration.from_env, and alerts travelling store → outbox → Teams sink → fake Workflows."""
+"""TeamsIntegration from settings; alerts store → outbox → Teams sink → fake Workflows."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.errors import ConfigError
 from bot.models import ParsedItem, Source, Topic
 from bot.pipeline.deliver import Courier, drain_outbox
 from bot.pipeline.poll import store_items
+from bot.settings import load_settings
 from bot.sinks.teams import TeamsIntegration, TeamsSinkSettings
 from bot.sinks.teams.urls import WebhookUrlPolicy
 from bot.store import Store
@@ -29,6 +30,11 @@ LOOPBACK = WebhookUrlPolicy().with_entries(["http://127.0.0.1"])
 FAST = TeamsSinkSettings(min_interval_seconds=0.0, timeout=2.0)
 
 
+def teams_from(env, services, **options):
+    """TeamsIntegration as this environment configures it (None: Teams is off)."""
+    return TeamsIntegration.from_settings(load_settings(env).teams, services, **options)
+
+
 @pytest.fixture
 def services(tmp_path):
     store = Store(tmp_path / "bot.db")
@@ -43,21 +49,27 @@ def workflows():
 
 
 def test_nothing_configured_means_no_teams(services):
-    assert TeamsIntegration.from_env({}, services) is None
+    assert teams_from({}, services) is None
 
 
 def test_a_malformed_secret_is_a_config_error_naming_the_variable(services):
     with pytest.raises(ConfigError, match="TEAMS_OUTGOING_WEBHOOK_SECRET"):
-        TeamsIntegration.from_env({"TEAMS_OUTGOING_WEBHOOK_SECRET": "not base64!"}, services)
+        TeamsIntegration.from_settings(
+            load_settings({"TEAMS_OUTGOING_WEBHOOK_SECRET": "not base64!"}).teams, services
+        )
 
 
 def test_a_malformed_allowlist_is_a_config_error(services):
     with pytest.raises(ConfigError, match="CALEA_BOT_TEAMS_ALLOWED_HOSTS"):
-        TeamsIntegration.from_env({"CALEA_BOT_TEAMS_ALLOWED_HOSTS": "a b"}, services)
+        TeamsIntegration.from_settings(
+            load_settings({"CALEA_BOT_TEAMS_ALLOWED_HOSTS": "a b"}).teams, services
+        )
 
 
 def test_the_secret_adds_the_messages_route(services):
-    teams = TeamsIntegration.from_env({"TEAMS_OUTGOING_WEBHOOK_SECRET": SECRET}, services)
+    teams = TeamsIntegration.from_settings(
+        load_settings({"TEAMS_OUTGOING_WEBHOOK_SECRET": SECRET}).teams, services
+    )
     try:
         assert teams.sink.platform == "teams"
         (route,) = teams.routes()
@@ -68,7 +80,7 @@ def test_the_secret_adds_the_messages_route(services):
 
 def test_registered_channels_alone_give_a_sink_without_routes(services):
     TeamsWebhooks(services.store.db).add("alerts", "https://a.logic.azure.com/x?sig=s", now=NOW)
-    teams = TeamsIntegration.from_env({}, services)
+    teams = teams_from({}, services)
     try:
         assert teams.sink.platform == "teams" and teams.routes() == []
     finally:
@@ -95,7 +107,9 @@ def test_alerts_flow_from_the_outbox_to_the_channels_workflow(services, workflow
     webhook = TeamsWebhooks(store.db).add("alerts", workflows.url(), now=NOW)
     store.subscriptions.subscribe(webhook.destination.id, ["calea"], now=NOW)
     _queue_two_alerts(store)
-    teams = TeamsIntegration.from_env({}, services, policy=LOOPBACK, sink_settings=FAST)
+    teams = TeamsIntegration.from_settings(
+        load_settings({}).teams, services, policy=LOOPBACK, sink_settings=FAST
+    )
     try:
         report = drain_outbox(
             store, {"teams": Courier(teams.sink)}, now=NOW, source_names={"fcc": "FCC"}
@@ -116,7 +130,9 @@ def test_a_deleted_workflow_pauses_the_channel_and_keeps_the_alerts(services, wo
     store.subscriptions.subscribe(webhook.destination.id, ["calea"], now=NOW)
     _queue_two_alerts(store)
     workflows.answer(404)
-    teams = TeamsIntegration.from_env({}, services, policy=LOOPBACK, sink_settings=FAST)
+    teams = TeamsIntegration.from_settings(
+        load_settings({}).teams, services, policy=LOOPBACK, sink_settings=FAST
+    )
     try:
         drain_outbox(store, {"teams": Courier(teams.sink)}, now=NOW)
     finally:

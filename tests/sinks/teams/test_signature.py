@@ -7,7 +7,8 @@ import base64
 import pytest
 
 from bot.errors import ConfigError
-from bot.sinks.teams.signature import parse_secret, sign, verify
+from bot.settings import parse_teams_secret as parse_secret
+from bot.sinks.teams.signature import sign, verify
 
 KEY = bytes(range(32))
 SECRET = base64.b64encode(KEY).decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import ConfigError
+from bot.settings import load_settings
 from bot.sinks.teams.urls import WebhookUrlError, WebhookUrlPolicy, mask_webhook_url, safe_link
 
 SIG = "sig=Zm9vYmFyc2VjcmV0"
@@ -42,8 +43,10 @@ def test_other_urls_are_refused_without_echoing_the_secret(url, needle):
 
 
 def test_the_environment_adds_https_host_suffixes():
-    policy = WebhookUrlPolicy.from_env(
-        {"CALEA_BOT_TEAMS_ALLOWED_HOSTS": "flows.contoso.example, *.gov-flows.example"}
+    policy = WebhookUrlPolicy.from_settings(
+        load_settings(
+            {"CALEA_BOT_TEAMS_ALLOWED_HOSTS": "flows.contoso.example, *.gov-flows.example"}
+        ).teams
     )
     assert policy.check(f"https://a.flows.contoso.example/x?{SIG}")
     assert policy.check(f"https://gov-flows.example/x?{SIG}")
@@ -63,7 +66,9 @@ def test_plain_http_only_for_an_explicit_http_entry_and_exactly_that_host():
 @pytest.mark.parametrize("entry", ["not a host", "http://", "https://a/b", "a..b", "-x.com"])
 def test_a_malformed_allowed_host_names_the_variable(entry):
     with pytest.raises(ConfigError, match="CALEA_BOT_TEAMS_ALLOWED_HOSTS"):
-        WebhookUrlPolicy.from_env({"CALEA_BOT_TEAMS_ALLOWED_HOSTS": entry})
+        WebhookUrlPolicy.from_settings(
+            load_settings({"CALEA_BOT_TEAMS_ALLOWED_HOSTS": entry}).teams
+        )
 
 
 def test_masking_keeps_only_scheme_and_host():

@@ -1,0 +1,245 @@
+"""Settings from the environment, validated once: the only code that reads environment variables.
+
+`load_settings(env)` builds one `Settings` object at start-up (`calea-bot` passes `os.environ`);
+everything else receives it, or the part it needs (`settings.slack`, `settings.teams`). Every
+mistake raises ConfigError naming the variable and the fix, never echoing a secret.
+feeds.yaml is read by bot.config; `Settings.feeds` says where it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.errors import ConfigError
+
+DEFAULT_DB = "calea-bot.db"
+DEFAULT_FEEDS = "feeds.yaml"
+DEFAULT_PORT = 3000
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+TEAMS_SECRET_VARIABLE = "TEAMS_OUTGOING_WEBHOOK_SECRET"
+TEAMS_ALLOWED_HOSTS_VARIABLE = "CALEA_BOT_TEAMS_ALLOWED_HOSTS"
+_FROZEN = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+
+class SlackSettings(BaseModel):
+    """Slack: the bot token enables it; the app token chooses Socket Mode over HTTP mode."""
+
+    model_config = _FROZEN
+
+    bot_token: str = Field(repr=False)
+    app_token: str | None = Field(default=None, repr=False)
+    signing_secret: str = Field(default="", repr=False)
+    api_url: str = DEFAULT_SLACK_API_URL
+    admins: frozenset[str] | None = None  # None: workspace admins and owners
+    ping_interval: float = 5.0  # Socket Mode timings, seconds
+    reconnect_min: float = 1.0
+    reconnect_max: float = 60.0
+
+    @property
+    def mode(self) -> str:
+        """ "socket" with an app token, else "http"."""
+        return "socket" if self.app_token else "http"
+
+
+class TeamsSettings(BaseModel):
+    """Teams: the outgoing-webhook secret (commands), admins, extra Workflows hosts."""
+
+    model_config = _FROZEN
+
+    outgoing_secret: bytes | None = Field(default=None, repr=False)
+    admins: frozenset[str] = frozenset()
+    allowed_hosts: tuple[str, ...] = ()
+
+
+class Settings(BaseModel):
+    """Everything the environment configures (see README's settings table)."""
+
+    model_config = _FROZEN
+
+    feeds: Path = Path(DEFAULT_FEEDS)
+    db: Path = Path(DEFAULT_DB)
+    feeds_given: bool = False  # --feeds or CALEA_BOT_FEEDS named the file
+    port: int = DEFAULT_PORT
+    port_given: bool = False  # PORT was set: serve /healthz even with no chat routes
+    host: str = "0.0.0.0"
+    digest_time: str | None = None  # HH:MM, checked by DigestSchedule
+    timezone: str | None = None
+    log_level: str | None = None
+    log_format: str = "text"
+    slack: SlackSettings | None = None
+    teams: TeamsSettings = TeamsSettings()
+
+
+def load_settings(
+    env: Mapping[str, str], *, feeds: str | None = None, db: str | None = None
+) -> Settings:
+    """Settings from command-line values, else the environment, else defaults."""
+    feeds_value = feeds or _text(env, "CALEA_BOT_FEEDS")
+    return Settings(
+        feeds=Path(feeds_value or DEFAULT_FEEDS),
+        db=Path(db or _text(env, "CALEA_BOT_DB") or DEFAULT_DB),
+        feeds_given=bool(feeds_value),
+        port=_port(env),
+        port_given=bool(_text(env, "PORT")),
+        host=_text(env, "HOST") or "0.0.0.0",
+        digest_time=_text(env, "CALEA_BOT_DIGEST_TIME") or None,
+        timezone=_text(env, "CALEA_BOT_TIMEZONE") or None,
+        log_level=_log_level(env),
+        log_format=_log_format(env),
+        slack=_slack(env),
+        teams=_teams(env),
+    )
+
+
+def _text(env: Mapping[str, str], name: str) -> str:
+    return (env.get(name) or "").strip()
+
+
+def _port(env: Mapping[str, str]) -> int:
+    raw = _text(env, "PORT") or str(DEFAULT_PORT)
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"PORT must be a TCP port number (1-65535), got {raw!r}")
+    return int(raw)
+
+
+def _log_level(env: Mapping[str, str]) -> str | None:
+    raw = _text(env, "LOG_LEVEL").upper()
+    if raw and raw not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(
+            f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got {raw!r}"
+        )
+    return raw or None
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    raw = _text(env, "LOG_FORMAT").lower() or "text"
+    if raw not in ("text", "json"):
+        raise ConfigError(f"LOG_FORMAT must be text or json, got {raw!r}")
+    return raw
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _text(env, name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise ConfigError(f"{name} must be a number of seconds (0-3600], got {raw!r}")
+    return value
+
+
+def _ids(raw: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in raw.replace(";", ",").split(",") if part.strip())
+
+
+# -- Slack ------------------------------------------------------------------------------------
+
+
+def _slack(env: Mapping[str, str]) -> SlackSettings | None:
+    token = _bot_token(env)
+    if token is None:
+        return None
+    app_token = _text(env, "SLACK_APP_TOKEN") or None
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_APP_TOKEN must be an app-level token starting with xapp- (app settings → "
+            "Basic Information → App-Level Tokens, scope connections:write)."
+        )
+    secret = _text(env, "SLACK_SIGNING_SECRET")
+    if app_token is None and not secret:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is not set. Without SLACK_APP_TOKEN the bot receives Slack "
+            "requests over HTTP and must verify them with the app's Signing Secret (app "
+            "settings → Basic Information → App Credentials). Set it, or set SLACK_APP_TOKEN "
+            "(xapp-…) to use Socket Mode instead."
+        )
+    reconnect_min = _seconds(env, "CALEA_BOT_SLACK_RECONNECT_MIN", 1.0)
+    reconnect_max = _seconds(env, "CALEA_BOT_SLACK_RECONNECT_MAX", 60.0)
+    if reconnect_max < reconnect_min:
+        raise ConfigError(
+            "CALEA_BOT_SLACK_RECONNECT_MAX must not be below CALEA_BOT_SLACK_RECONNECT_MIN"
+        )
+    return SlackSettings(
+        bot_token=token,
+        app_token=app_token,
+        signing_secret=secret,
+        api_url=_slack_api_url(env),
+        admins=_ids(_text(env, "CALEA_BOT_ADMINS")) or None,
+        ping_interval=_seconds(env, "CALEA_BOT_SLACK_PING_INTERVAL", 5.0),
+        reconnect_min=reconnect_min,
+        reconnect_max=reconnect_max,
+    )
+
+
+def _slack_api_url(env: Mapping[str, str]) -> str:
+    url = _text(env, "SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_SLACK_API_URL}, got {url!r}."
+        )
+    return url if url.endswith("/") else url + "/"
+
+
+def _bot_token(env: Mapping[str, str]) -> str | None:
+    token = _text(env, "SLACK_BOT_TOKEN")
+    if not token:
+        return None
+    if token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN holds an app-level token (xapp-…). Put that one in SLACK_APP_TOKEN "
+            "and set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…)."
+        )
+    if token.startswith("xoxp-"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN holds a user token (xoxp-…); use the Bot User OAuth Token (xoxb-…) "
+            "from the app's OAuth & Permissions page."
+        )
+    return token
+
+
+# -- Teams ------------------------------------------------------------------------------------
+
+
+def _teams(env: Mapping[str, str]) -> TeamsSettings:
+    hosts = tuple(
+        entry.strip()
+        for entry in _text(env, TEAMS_ALLOWED_HOSTS_VARIABLE).split(",")
+        if entry.strip()
+    )
+    return TeamsSettings(
+        outgoing_secret=parse_teams_secret(env.get(TEAMS_SECRET_VARIABLE)),
+        admins=frozenset(a.lower() for a in _ids(_text(env, "CALEA_BOT_TEAMS_ADMINS"))),
+        allowed_hosts=hosts,
+    )
+
+
+def parse_teams_secret(value: str | None) -> bytes | None:
+    """The decoded outgoing-webhook secret; None when unset or blank.
+
+    Raises ConfigError (naming the variable, never echoing it) when it is not base64.
+    """
+    if value is None or not value.strip():
+        return None
+    try:
+        key = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ConfigError(
+            f"{TEAMS_SECRET_VARIABLE} is not valid base64: paste the security token Teams "
+            "showed when the outgoing webhook was created, exactly as shown"
+        ) from exc
+    if len(key) < 16:
+        raise ConfigError(
+            f"{TEAMS_SECRET_VARIABLE} is too short to be a Teams outgoing-webhook security "
+            "token (expected the base64 token Teams showed when the webhook was created)"
+        )
+    return key
