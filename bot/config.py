@@ -633,8 +633,8 @@ def _read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: file not found; pass the right path (--config) or create it from the "
-            "example feeds.yaml"
+            f"{path}: file not found; pass the right path (--feeds PATH or CALEA_BOT_FEEDS) "
+            "or create it from the example feeds.yaml"
         ) from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a directory, not a YAML file") from None

@@ -62,12 +62,12 @@ def run(paths: Paths) -> None:
 
 
 @cli.command()
-@click.option("--once", is_flag=True, required=True, help="Run exactly one cycle (required).")
+@click.option("--once", is_flag=True, help="One cycle (the default; accepted for compatibility).")
 @click.option("--json", "as_json", is_flag=True, help="Print the cycle report as JSON.")
 @click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only these sources.")
 @common_options
 def poll(paths: Paths, once: bool, as_json: bool, source_ids: tuple[str, ...]) -> None:
-    """Poll every enabled source once, store, and deliver alerts.
+    """Poll every enabled source once (one cycle), store, and deliver alerts.
 
     Exits 0 even when sources fail (their failure is data, shown in the summary and in
     `status`); non-zero only for bad configuration.

@@ -45,6 +45,13 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, feeds: str | None, db: str | None, verbose: int, **kwargs: Any) -> Any:
         setup_logging(verbose)
-        return fn(*args, paths=resolve_paths(feeds, db), **kwargs)
+        paths = resolve_paths(feeds, db)
+        if paths.bundled_feeds:
+            click.echo(
+                "no ./feeds.yaml here and no --feeds or CALEA_BOT_FEEDS: using the default "
+                f"configuration bundled with calea-bot ({paths.feeds})",
+                err=True,
+            )
+        return fn(*args, paths=paths, **kwargs)
 
     return wrapper
