@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol
@@ -56,6 +57,8 @@ _worker_rules: tuple[tuple[Topic, ...], tuple[Matter, ...]] = ((), ())
 
 
 def _init_worker(topics: tuple[Topic, ...], matters: tuple[Matter, ...]) -> None:
+    # Ctrl-C reaches the whole process group; only the parent stops (it shuts the pool down).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     global _worker_rules
     _worker_rules = (topics, matters)
 
