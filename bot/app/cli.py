@@ -20,12 +20,14 @@ from bot.app.build import (
     with_user_sources,
 )
 from bot.app.cli_options import common_options
+from bot.app.progress import Progress
 from bot.app.run import poll_once, run_bot
 from bot.app.slack_cli import slack
 from bot.app.teams_cli import teams
 from bot.common.clock import utc_now
 from bot.config import load_config
 from bot.errors import CaleaBotError
+from bot.models import Source
 from bot.reports.status import build_status
 from bot.reports.text import render_cycle, render_search, render_status
 from bot.store import Store
@@ -73,7 +75,11 @@ def poll(paths: Paths, once: bool, as_json: bool, source_ids: tuple[str, ...]) -
     `status`); non-zero only for bad configuration.
     """
     report = poll_once(
-        paths, os.environ, source_ids=source_ids, console=sys.stderr if as_json else None
+        paths,
+        os.environ,
+        source_ids=source_ids,
+        console=sys.stderr if as_json else None,
+        progress=Progress.on_terminal("polled", quiet=as_json),
     )
     if as_json:
         _print_json(report.__dict__)
@@ -129,14 +135,39 @@ def feeds_check(paths: Paths, as_json: bool) -> None:
     from bot.pipeline.probe import probe_sources, render_probes
 
     config = load_config(paths.feeds)
-    results = asyncio.run(probe_sources(config))
+    skipped = [s for s in config.sources if not s.enabled]
+    progress = Progress.on_terminal("probed", quiet=as_json)
+    if progress is not None:
+        progress.start(len(config.sources) - len(skipped))
+    try:
+        results = asyncio.run(probe_sources(config, progress.step if progress else None))
+    finally:
+        if progress is not None:
+            progress.finish()
     if as_json:
-        _print_json([r.to_json() for r in results])
+        _print_json([r.to_json() for r in results] + [skipped_json(s) for s in skipped])
     else:
+        probing = f"{len(results)} probed"
+        if skipped:
+            probing += f", {len(skipped)} skipped (disabled): " + ", ".join(s.id for s in skipped)
         click.echo(
-            f"{paths.feeds}: valid — {len(config.sources)} sources, {len(config.topics)} topics"
+            f"{paths.feeds}: valid — {len(config.sources)} sources ({probing}), "
+            f"{len(config.topics)} topics"
         )
         click.echo(render_probes(results))
+
+
+def skipped_json(source: Source) -> dict:
+    """`feeds check --json` row for a source that was not probed."""
+    return {
+        "id": source.id,
+        "health": "disabled",
+        "skipped": True,
+        "status_code": None,
+        "items": 0,
+        "seconds": 0,
+        "message": "not probed: enabled: false in feeds.yaml",
+    }
 
 
 @cli.command()

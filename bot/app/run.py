@@ -19,6 +19,7 @@ from bot import __version__
 from bot.alerts.digest_schedule import DigestSchedule
 from bot.app.adapters import ChatPlatforms, ensure_console_destination, load_platforms
 from bot.app.build import Paths, build_pipeline, close_pipeline, source_names, with_user_sources
+from bot.app.progress import Progress
 from bot.app.web import WebServer, build_web_app
 from bot.commands.context import CommandServices
 from bot.common.clock import utc_now
@@ -70,6 +71,7 @@ def poll_once(
     *,
     source_ids: tuple[str, ...] = (),
     console: TextIO | None = None,
+    progress: Progress | None = None,
 ) -> CycleReport:
     """One cycle over every enabled source (or the given ones), then deliver what is due."""
     config = load_config(paths.feeds)
@@ -84,6 +86,9 @@ def poll_once(
             sinks = {"console": ConsoleSink(console)}
             ensure_console_destination(store, utc_now())
         pipeline = build_pipeline(config, store, digests=digests)
+        if progress is not None:
+            progress.start(sum(1 for s in sources or config.sources if s.enabled))
+            pipeline.observers.append(progress.step)
 
         async def cycle() -> CycleReport:
             try:
@@ -93,6 +98,8 @@ def poll_once(
 
         try:
             report = asyncio.run(cycle())
+            if progress is not None:
+                progress.finish()
             drain_outbox(store, sinks, now=utc_now(), source_names=source_names(config))
         finally:
             platforms.stop()

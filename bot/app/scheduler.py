@@ -75,8 +75,7 @@ class BotScheduler:
             return
         with self._tracked():
             try:
-                outcome = await self.pipeline.poll_source(source)
-                log.info("%s: %s — %s", source.id, outcome.health.value, outcome.message)
+                await self.pipeline.poll_source(source)  # logs its own line (poll_log)
             except Exception:  # noqa: BLE001 - one source's bug must not stop the others
                 log.exception("poll of %s crashed", source.id)
 
