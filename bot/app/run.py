@@ -30,6 +30,7 @@ from bot.pipeline.deliver import drain_outbox
 from bot.pipeline.probe import url_prober
 from bot.sinks.console import ConsoleSink
 from bot.store import Store
+from bot.store.lease import InstanceLease
 
 log = logging.getLogger(__name__)
 DEFAULT_PORT = 3000
@@ -115,7 +116,9 @@ def run_bot(paths: Paths, env: Mapping[str, str]) -> None:
     config = load_config(paths.feeds)
     digests = digest_schedule(env)
     store = Store(paths.db)
+    lease = None
     try:
+        lease = InstanceLease.from_env(paths.db, env).acquire()  # one bot per database
         platforms = connect_platforms(config, paths, env, digests)
         routes = platforms.routes()
         port = _port(env) if routes else None
@@ -145,6 +148,8 @@ def run_bot(paths: Paths, env: Mapping[str, str]) -> None:
         with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C during shutdown
             asyncio.run(main())
     finally:
+        if lease is not None:
+            lease.release()
         store.close()
     click.echo("calea-bot stopped cleanly.", err=True)
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import signal
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol
 
 from bot.analysis.analyze import AnalyzedFeed, analyze_feed
 from bot.models import Matter, Source, Topic
+from bot.pipeline.worker_guard import prepare_worker
 
 
 class Analyzer(Protocol):
@@ -57,8 +57,7 @@ _worker_rules: tuple[tuple[Topic, ...], tuple[Matter, ...]] = ((), ())
 
 
 def _init_worker(topics: tuple[Topic, ...], matters: tuple[Matter, ...]) -> None:
-    # Ctrl-C reaches the whole process group; only the parent stops (it shuts the pool down).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    prepare_worker()  # ignore Ctrl-C (the parent handles it); exit if the parent is killed
     global _worker_rules
     _worker_rules = (topics, matters)
 
