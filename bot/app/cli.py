@@ -26,7 +26,7 @@ from bot.app.slack_cli import slack
 from bot.app.teams_cli import teams
 from bot.common.clock import utc_now
 from bot.config import load_config
-from bot.errors import CaleaBotError
+from bot.errors import CaleaBotError, ConfigError
 from bot.models import Source
 from bot.reports.status import build_status
 from bot.reports.text import render_cycle, render_search, render_status
@@ -120,6 +120,49 @@ def search(paths: Paths, query: tuple[str, ...], limit: int, as_json: bool) -> N
         _print_json([i.to_json() for i in items])
     else:
         click.echo(render_search(items))
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Count what would be pruned; delete nothing.")
+@click.option("--days", type=click.IntRange(1), help="Override retention_days from feeds.yaml.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@common_options
+def prune(paths: Paths, dry_run: bool, days: int | None, as_json: bool) -> None:
+    """Delete items older than retention_days (feeds.yaml settings) with their versions, sent
+    alerts and search rows; items of tracked matters are kept. `run` does this daily."""
+    from bot.store.retention import prune as prune_store
+
+    days = days or load_config(paths.feeds).retention_days
+    if not days:
+        raise ConfigError(
+            f"{paths.feeds}: settings.retention_days is not set (everything is kept); set it "
+            "or pass --days N"
+        )
+    store = Store(paths.db)
+    try:
+        report = prune_store(store.db, days, utc_now(), dry_run=dry_run)
+    finally:
+        store.close()
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        click.echo(report.describe())
+
+
+@cli.command()
+@click.argument("target", metavar="PATH", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@common_options
+def backup(paths: Paths, target: str, force: bool) -> None:
+    """Copy the database to PATH with SQLite's online backup API (safe while `run` runs)."""
+    from bot.store.retention import backup as backup_store
+
+    store = Store(paths.db)
+    try:
+        written = backup_store(store.db, target, force=force)
+    finally:
+        store.close()
+    click.echo(f"backed up {paths.db} to {written}")
 
 
 @cli.group()

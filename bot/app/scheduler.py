@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.app.maintenance import schedule_retention
 from bot.common.clock import utc_now
 from bot.models import Source
 from bot.pipeline.deliver import drain_outbox
@@ -129,6 +130,7 @@ class BotScheduler:
             coalesce=True,
             next_run_time=utc_now(),
         )
+        schedule_retention(scheduler, self.pipeline.config, self.delivery_store_factory)
         scheduler.start()
         self.started.set()
         try:
