@@ -167,7 +167,7 @@ def backup(paths: Paths, target: str, force: bool) -> None:
 
 @cli.group()
 def feeds() -> None:
-    """Inspect the configured sources."""
+    """Inspect, import and export the configured sources."""
 
 
 @feeds.command("check")
@@ -198,6 +198,52 @@ def feeds_check(paths: Paths, as_json: bool) -> None:
             f"{len(config.topics)} topics"
         )
         click.echo(render_probes(results))
+
+
+@feeds.command("import")
+@click.argument("opml_file", metavar="FILE.opml", type=click.Path(dir_okay=False))
+@click.option("--write", is_flag=True, help="Append the new sources to the feeds file.")
+@common_options
+def feeds_import(paths: Paths, opml_file: str, write: bool) -> None:
+    """Sources from an OPML file: prints a YAML `sources:` snippet (or --write appends them).
+
+    Only http(s) feeds are taken; feeds already configured (same URL) or repeated are skipped.
+    """
+    from pathlib import Path
+
+    from bot.feeds.opml import append_to_feeds_file, read_opml, select_feeds, sources_snippet
+
+    outlines = read_opml(Path(opml_file))
+    existing = load_config(paths.feeds).sources if paths.feeds.exists() else ()
+    result = select_feeds(outlines, existing)
+    for reason in result.skipped:
+        click.echo(f"skipped {reason}", err=True)
+    if not result.feeds:
+        click.echo(f"{opml_file}: no new feeds to import ({len(outlines)} in the file)", err=True)
+        return
+    if not write:
+        click.echo(sources_snippet(result.feeds), nl=False)
+        return
+    if paths.bundled_feeds:
+        raise ConfigError(
+            "refusing to change the bundled default configuration; create ./feeds.yaml or "
+            "pass --feeds PATH"
+        )
+    append_to_feeds_file(paths.feeds, result.feeds)
+    click.echo(
+        f"added {len(result.feeds)} sources to {paths.feeds}: "
+        + ", ".join(f.id for f in result.feeds),
+        err=True,
+    )
+
+
+@feeds.command("export")
+@common_options
+def feeds_export(paths: Paths) -> None:
+    """The configured sources as OPML 2.0 on stdout (for feed readers and other tools)."""
+    from bot.feeds.opml import export_opml
+
+    click.echo(export_opml(load_config(paths.feeds).sources))
 
 
 def skipped_json(source: Source) -> dict:
