@@ -121,7 +121,8 @@ def run_bot(paths: Paths, env: Mapping[str, str]) -> None:
         lease = InstanceLease.from_env(paths.db, env).acquire()  # one bot per database
         platforms = connect_platforms(config, paths, env, digests)
         routes = platforms.routes()
-        port = _port(env) if routes else None
+        # /healthz for containers and platforms: served whenever PORT is set, or a route needs it.
+        port = _port(env) if routes or env.get("PORT") else None
         if not platforms.adapters:
             ensure_console_destination(store, utc_now())
         recovered = platforms.recover_in_flight(store, utc_now())
@@ -130,7 +131,7 @@ def run_bot(paths: Paths, env: Mapping[str, str]) -> None:
 
         async def main() -> None:
             web = None
-            if routes:
+            if port is not None:
                 web = WebServer(build_web_app(routes), host=env.get("HOST", "0.0.0.0"), port=port)
                 await web.start()
             platforms.start()
