@@ -126,3 +126,9 @@ def test_export_escapes_names():
 
     text = export_opml([Source(id="a", name='A & "B" <c>', url="https://x.example/?a=1&b=2")])
     assert "&amp;" in text and "<c>" not in text
+
+
+def test_write_never_changes_the_bundled_default(tmp_path):
+    result = calea("feeds", "import", str(write(tmp_path, OPML)), "--write", cwd=tmp_path)
+    assert result.returncode == 2 and "bundled default configuration" in result.stderr
+    assert "Traceback" not in result.stderr
