@@ -313,6 +313,7 @@ class _SettingsModel(_Schema):
     backoff_max: _Seconds = _DEFAULT_FETCH.backoff_max_seconds
     first_poll_alerts: _CountFrom0 = 3
     max_alerts_per_poll: _CountFrom1 = 20
+    retention_days: _CountFrom1 | None = None  # None: keep everything
 
     def fetch_settings(self) -> FetchSettings:
         """The fetch limits as the shared dataclass."""
@@ -436,6 +437,7 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     first_poll_alerts: int = 3  # first poll of a new source: alert on at most N newest items
     max_alerts_per_poll: int = 20  # storm guard: more new items than this are stored quietly
+    retention_days: int | None = None  # prune older items (never tracked matters'); None: keep
 
     def source(self, source_id: str) -> Source:
         """The source with this id; ConfigError naming the known ids if there is none."""
@@ -520,6 +522,7 @@ def load_config(path: Path | str) -> Config:
         fetch=settings.fetch_settings(),
         first_poll_alerts=settings.first_poll_alerts,
         max_alerts_per_poll=settings.max_alerts_per_poll,
+        retention_days=settings.retention_days,
     )
 
 
@@ -633,8 +636,8 @@ def _read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: file not found; pass the right path (--config) or create it from the "
-            "example feeds.yaml"
+            f"{path}: file not found; pass the right path (--feeds PATH or CALEA_BOT_FEEDS) "
+            "or create it from the example feeds.yaml"
         ) from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a directory, not a YAML file") from None

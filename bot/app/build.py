@@ -10,6 +10,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from bot.alerts.digest_schedule import DigestSchedule
@@ -29,14 +30,33 @@ class Paths:
 
     feeds: Path
     db: Path
+    bundled_feeds: bool = False  # no feeds.yaml given or found: the package's default is used
 
 
-def resolve_paths(feeds: str | None, db: str | None, env: Mapping[str, str] = os.environ) -> Paths:
-    """Command-line value, else environment (CALEA_BOT_FEEDS / CALEA_BOT_DB), else default."""
-    return Paths(
-        feeds=Path(feeds or env.get("CALEA_BOT_FEEDS") or DEFAULT_FEEDS),
-        db=Path(db or env.get("CALEA_BOT_DB") or DEFAULT_DB),
-    )
+def bundled_feeds_path() -> Path:
+    """The default configuration shipped in the package (a copy of the repository's feeds.yaml)."""
+    return Path(str(resources.files("bot") / "default_feeds.yaml"))
+
+
+def resolve_paths(
+    feeds: str | None,
+    db: str | None,
+    env: Mapping[str, str] = os.environ,
+    cwd: Path | None = None,
+) -> Paths:
+    """Command-line value, else environment (CALEA_BOT_FEEDS / CALEA_BOT_DB), else default.
+
+    With no feeds file named and no ./feeds.yaml, the configuration bundled in the package is
+    used (`bundled_feeds` says so), so `run` and `demo` work from any folder.
+    """
+    db_path = Path(db or env.get("CALEA_BOT_DB") or DEFAULT_DB)
+    named = feeds or env.get("CALEA_BOT_FEEDS")
+    if named:
+        return Paths(feeds=Path(named), db=db_path)
+    local = (cwd or Path.cwd()) / DEFAULT_FEEDS
+    if local.exists():
+        return Paths(feeds=Path(DEFAULT_FEEDS), db=db_path)
+    return Paths(feeds=bundled_feeds_path(), db=db_path, bundled_feeds=True)
 
 
 def build_analyzer(config: Config, *, parallel: bool) -> Analyzer:

@@ -20,12 +20,14 @@ from bot.app.build import (
     with_user_sources,
 )
 from bot.app.cli_options import common_options
+from bot.app.progress import Progress
 from bot.app.run import poll_once, run_bot
 from bot.app.slack_cli import slack
 from bot.app.teams_cli import teams
 from bot.common.clock import utc_now
 from bot.config import load_config
-from bot.errors import CaleaBotError
+from bot.errors import CaleaBotError, ConfigError
+from bot.models import Source
 from bot.reports.status import build_status
 from bot.reports.text import render_cycle, render_search, render_status
 from bot.store import Store
@@ -62,18 +64,22 @@ def run(paths: Paths) -> None:
 
 
 @cli.command()
-@click.option("--once", is_flag=True, required=True, help="Run exactly one cycle (required).")
+@click.option("--once", is_flag=True, help="One cycle (the default; accepted for compatibility).")
 @click.option("--json", "as_json", is_flag=True, help="Print the cycle report as JSON.")
 @click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only these sources.")
 @common_options
 def poll(paths: Paths, once: bool, as_json: bool, source_ids: tuple[str, ...]) -> None:
-    """Poll every enabled source once, store, and deliver alerts.
+    """Poll every enabled source once (one cycle), store, and deliver alerts.
 
     Exits 0 even when sources fail (their failure is data, shown in the summary and in
     `status`); non-zero only for bad configuration.
     """
     report = poll_once(
-        paths, os.environ, source_ids=source_ids, console=sys.stderr if as_json else None
+        paths,
+        os.environ,
+        source_ids=source_ids,
+        console=sys.stderr if as_json else None,
+        progress=Progress.on_terminal("polled", quiet=as_json),
     )
     if as_json:
         _print_json(report.__dict__)
@@ -116,9 +122,52 @@ def search(paths: Paths, query: tuple[str, ...], limit: int, as_json: bool) -> N
         click.echo(render_search(items))
 
 
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Count what would be pruned; delete nothing.")
+@click.option("--days", type=click.IntRange(1), help="Override retention_days from feeds.yaml.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@common_options
+def prune(paths: Paths, dry_run: bool, days: int | None, as_json: bool) -> None:
+    """Delete items older than retention_days (feeds.yaml settings) with their versions, sent
+    alerts and search rows; items of tracked matters are kept. `run` does this daily."""
+    from bot.store.retention import prune as prune_store
+
+    days = days or load_config(paths.feeds).retention_days
+    if not days:
+        raise ConfigError(
+            f"{paths.feeds}: settings.retention_days is not set (everything is kept); set it "
+            "or pass --days N"
+        )
+    store = Store(paths.db)
+    try:
+        report = prune_store(store.db, days, utc_now(), dry_run=dry_run)
+    finally:
+        store.close()
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        click.echo(report.describe())
+
+
+@cli.command()
+@click.argument("target", metavar="PATH", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@common_options
+def backup(paths: Paths, target: str, force: bool) -> None:
+    """Copy the database to PATH with SQLite's online backup API (safe while `run` runs)."""
+    from bot.store.retention import backup as backup_store
+
+    store = Store(paths.db)
+    try:
+        written = backup_store(store.db, target, force=force)
+    finally:
+        store.close()
+    click.echo(f"backed up {paths.db} to {written}")
+
+
 @cli.group()
 def feeds() -> None:
-    """Inspect the configured sources."""
+    """Inspect, import and export the configured sources."""
 
 
 @feeds.command("check")
@@ -129,14 +178,85 @@ def feeds_check(paths: Paths, as_json: bool) -> None:
     from bot.pipeline.probe import probe_sources, render_probes
 
     config = load_config(paths.feeds)
-    results = asyncio.run(probe_sources(config))
+    skipped = [s for s in config.sources if not s.enabled]
+    progress = Progress.on_terminal("probed", quiet=as_json)
+    if progress is not None:
+        progress.start(len(config.sources) - len(skipped))
+    try:
+        results = asyncio.run(probe_sources(config, progress.step if progress else None))
+    finally:
+        if progress is not None:
+            progress.finish()
     if as_json:
-        _print_json([r.to_json() for r in results])
+        _print_json([r.to_json() for r in results] + [skipped_json(s) for s in skipped])
     else:
+        probing = f"{len(results)} probed"
+        if skipped:
+            probing += f", {len(skipped)} skipped (disabled): " + ", ".join(s.id for s in skipped)
         click.echo(
-            f"{paths.feeds}: valid — {len(config.sources)} sources, {len(config.topics)} topics"
+            f"{paths.feeds}: valid — {len(config.sources)} sources ({probing}), "
+            f"{len(config.topics)} topics"
         )
         click.echo(render_probes(results))
+
+
+@feeds.command("import")
+@click.argument("opml_file", metavar="FILE.opml", type=click.Path(dir_okay=False))
+@click.option("--write", is_flag=True, help="Append the new sources to the feeds file.")
+@common_options
+def feeds_import(paths: Paths, opml_file: str, write: bool) -> None:
+    """Sources from an OPML file: prints a YAML `sources:` snippet (or --write appends them).
+
+    Only http(s) feeds are taken; feeds already configured (same URL) or repeated are skipped.
+    """
+    from pathlib import Path
+
+    from bot.feeds.opml import append_to_feeds_file, read_opml, select_feeds, sources_snippet
+
+    outlines = read_opml(Path(opml_file))
+    existing = load_config(paths.feeds).sources if paths.feeds.exists() else ()
+    result = select_feeds(outlines, existing)
+    for reason in result.skipped:
+        click.echo(f"skipped {reason}", err=True)
+    if not result.feeds:
+        click.echo(f"{opml_file}: no new feeds to import ({len(outlines)} in the file)", err=True)
+        return
+    if not write:
+        click.echo(sources_snippet(result.feeds), nl=False)
+        return
+    if paths.bundled_feeds:
+        raise ConfigError(
+            "refusing to change the bundled default configuration; create ./feeds.yaml or "
+            "pass --feeds PATH"
+        )
+    append_to_feeds_file(paths.feeds, result.feeds)
+    click.echo(
+        f"added {len(result.feeds)} sources to {paths.feeds}: "
+        + ", ".join(f.id for f in result.feeds),
+        err=True,
+    )
+
+
+@feeds.command("export")
+@common_options
+def feeds_export(paths: Paths) -> None:
+    """The configured sources as OPML 2.0 on stdout (for feed readers and other tools)."""
+    from bot.feeds.opml import export_opml
+
+    click.echo(export_opml(load_config(paths.feeds).sources))
+
+
+def skipped_json(source: Source) -> dict:
+    """`feeds check --json` row for a source that was not probed."""
+    return {
+        "id": source.id,
+        "health": "disabled",
+        "skipped": True,
+        "status_code": None,
+        "items": 0,
+        "seconds": 0,
+        "message": "not probed: enabled: false in feeds.yaml",
+    }
 
 
 @cli.command()

@@ -1,29 +1,17 @@
-"""Options every command shares (--feeds, --db, -v) and logging set-up."""
+"""Options every command shares (--feeds, --db, -v); logging is set up in log_setup."""
 
 from __future__ import annotations
 
 import functools
-import logging
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import click
 
 from bot.app.build import resolve_paths
+from bot.app.log_setup import setup_logging
 
-
-def setup_logging(verbose: int) -> None:
-    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # httpx logs full request URLs at INFO; they can carry keys. Scheduler chatter is noise.
-    for noisy in ("httpx", "httpcore", "apscheduler"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
-    # slack_sdk logs every failed attempt as an error; the bot reports the outcome itself.
-    if level > logging.DEBUG:
-        logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
+__all__ = ["common_options", "setup_logging"]
 
 
 def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,10 +29,22 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         metavar="PATH",
         help="SQLite database [env CALEA_BOT_DB; default ./calea-bot.db]",
     )
-    @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+    @click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        help="Log each poll (-v, INFO) or debug (-vv) [env LOG_LEVEL, LOG_FORMAT=json].",
+    )
     @functools.wraps(fn)
     def wrapper(*args: Any, feeds: str | None, db: str | None, verbose: int, **kwargs: Any) -> Any:
         setup_logging(verbose)
-        return fn(*args, paths=resolve_paths(feeds, db), **kwargs)
+        paths = resolve_paths(feeds, db)
+        if paths.bundled_feeds:
+            click.echo(
+                "no ./feeds.yaml here and no --feeds or CALEA_BOT_FEEDS: using the default "
+                f"configuration bundled with calea-bot ({paths.feeds})",
+                err=True,
+            )
+        return fn(*args, paths=paths, **kwargs)
 
     return wrapper

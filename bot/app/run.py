@@ -20,6 +20,7 @@ from bot import __version__
 from bot.alerts.digest_schedule import DigestSchedule
 from bot.app.adapters import ChatPlatforms, ensure_console_destination, load_platforms
 from bot.app.build import Paths, build_pipeline, close_pipeline, source_names, with_user_sources
+from bot.app.progress import Progress
 from bot.app.web import WebServer, build_web_app
 from bot.commands.context import CommandServices
 from bot.common.clock import utc_now
@@ -31,6 +32,7 @@ from bot.pipeline.probe import url_prober
 from bot.settings import load_settings
 from bot.sinks.console import ConsoleSink
 from bot.store import Store
+from bot.store.lease import InstanceLease
 
 log = logging.getLogger(__name__)
 DEFAULT_PORT = 3000
@@ -77,6 +79,7 @@ def poll_once(
     *,
     source_ids: tuple[str, ...] = (),
     console: TextIO | None = None,
+    progress: Progress | None = None,
 ) -> CycleReport:
     """One cycle over every enabled source (or the given ones), then deliver what is due."""
     config = load_config(paths.feeds)
@@ -89,6 +92,9 @@ def poll_once(
         if not platforms.adapters:
             ensure_console_destination(store, utc_now())
         pipeline = build_pipeline(config, store, digests=digests)
+        if progress is not None:
+            progress.start(sum(1 for s in sources or config.sources if s.enabled))
+            pipeline.observers.append(progress.step)
 
         async def cycle() -> CycleReport:
             try:
@@ -98,6 +104,8 @@ def poll_once(
 
         try:
             report = asyncio.run(cycle())
+            if progress is not None:
+                progress.finish()
             drain_outbox(
                 store, platforms.couriers, now=utc_now(), source_names=source_names(config)
             )
@@ -115,10 +123,12 @@ def run_bot(paths: Paths, env: Mapping[str, str]) -> None:
     config = load_config(paths.feeds)
     digests = digest_schedule(env)
     store = Store(paths.db)
+    lease = None
     try:
+        lease = InstanceLease.from_env(paths.db, env).acquire()  # one bot per database
         platforms = connect_platforms(config, paths, env, digests)
         routes = platforms.routes()
-        # Socket Mode needs no routes; with PORT set, still serve /healthz and /readyz.
+        # /healthz for containers and platforms: served whenever PORT is set, or a route needs it.
         port = _port(env) if routes or env.get("PORT") else None
         if not platforms.adapters:
             ensure_console_destination(store, utc_now())
@@ -147,6 +157,8 @@ def run_bot(paths: Paths, env: Mapping[str, str]) -> None:
         with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C during shutdown
             asyncio.run(main())
     finally:
+        if lease is not None:
+            lease.release()
         store.close()
     click.echo("calea-bot stopped cleanly.", err=True)
 

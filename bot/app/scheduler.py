@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.app.maintenance import schedule_retention
 from bot.common.clock import utc_now
 from bot.models import Source
 from bot.pipeline.deliver import Courier, drain_outbox
@@ -74,8 +75,7 @@ class BotScheduler:
             return
         with self._tracked():
             try:
-                outcome = await self.pipeline.poll_source(source)
-                log.info("%s: %s — %s", source.id, outcome.health.value, outcome.message)
+                await self.pipeline.poll_source(source)  # logs its own line (poll_log)
             except Exception:  # noqa: BLE001 - one source's bug must not stop the others
                 log.exception("poll of %s crashed", source.id)
 
@@ -129,6 +129,7 @@ class BotScheduler:
             coalesce=True,
             next_run_time=utc_now(),
         )
+        schedule_retention(scheduler, self.pipeline.config, self.delivery_store_factory)
         scheduler.start()
         self.started.set()
         try:

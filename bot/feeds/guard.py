@@ -26,6 +26,7 @@ _PRIVATE_V4 = tuple(
     ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 )
 _UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")  # deprecated (RFC 3879) but still routable inside
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _METADATA = (ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254"))
 
@@ -42,9 +43,10 @@ def check_public_url(url: str, resolver: Resolver = socket.getaddrinfo) -> str |
     """None when `url` is http(s) and its host resolves only to public addresses, else why not.
 
     Loopback, private (10/8, 172.16/12, 192.168/16), link-local (169.254/16 including cloud
-    metadata, fe80::/10), carrier-grade NAT (100.64/10), unique-local (fc00::/7), multicast,
-    unspecified and reserved addresses are refused, also when written as IPv4-mapped, NAT64,
-    6to4 or Teredo IPv6, or in the shorthand forms inet_aton accepts ("127.1", "2130706433").
+    metadata, fe80::/10), carrier-grade NAT (100.64/10), unique-local (fc00::/7), site-local
+    (fec0::/10), multicast, unspecified and reserved addresses are refused, also when written as
+    IPv4-mapped, NAT64, 6to4 or Teredo IPv6, or in the shorthand forms inet_aton accepts
+    ("127.1", "2130706433").
     A host name with ANY such address is refused. `resolver` is called as resolver(host, port).
     """
     try:
@@ -115,6 +117,8 @@ def non_public_reason(address: IPAddress) -> str | None:
             return "private"
     elif address in _UNIQUE_LOCAL:
         return "unique-local (fc00::/7)"
+    elif address in _SITE_LOCAL:
+        return "site-local (fec0::/10)"
     if address.is_multicast:
         return "multicast"
     if address.is_reserved:

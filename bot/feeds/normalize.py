@@ -152,6 +152,24 @@ def clean_title(raw: str | None, limit: int = TITLE_LIMIT) -> str:
     return title or UNTITLED
 
 
+TITLE_WORDS = 12
+
+
+def title_from_text(text: str, words: int = TITLE_WORDS, limit: int = TITLE_LIMIT) -> str:
+    """A title for an untitled entry: the first `words` words of its plain text, "…" when cut.
+
+    RSS 2.0 allows an item with a description and no title; it is still worth an alert.
+    """
+    parts = text.split()
+    if not parts:
+        return UNTITLED
+    title = " ".join(parts[:words])
+    cut = len(parts) > words
+    if len(title) > limit - 1:
+        title, cut = title[: limit - 1].rstrip(), True
+    return title + ELLIPSIS if cut else title
+
+
 def resolve_link(href: str | None, base: str) -> str | None:
     """An absolute http(s) URL for `href` resolved against `base`, or None when unsafe or absent.
 

@@ -28,6 +28,7 @@ from bot.feeds.normalize import (
     parse_date_text,
     resolve_link,
     struct_time_to_utc,
+    title_from_text,
 )
 from bot.models import Health, ParsedFeed, ParsedItem, Source
 
@@ -234,11 +235,15 @@ def _item_from_entry(entry: Any, base_url: str) -> ParsedItem:
     base = _entry_base(entry, base_url)
     link = resolve_link(entry.get("link"), base)
     updated = _entry_time(entry, "updated")
+    text = _entry_text(entry)
+    title = clean_title(entry.get("title"))
+    if title == UNTITLED and text:  # valid RSS 2.0: a description and no title
+        title = title_from_text(text)
     return ParsedItem(
-        title=clean_title(entry.get("title")),
+        title=title,
         link=link,
         guid=_entry_guid(entry, base),
-        text=_entry_text(entry),
+        text=text,
         published=_entry_time(entry, "published") or updated,
         updated=updated,
         authors=_names(entry.get("authors"), "name", "email"),

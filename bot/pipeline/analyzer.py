@@ -16,6 +16,7 @@ from typing import Protocol
 
 from bot.analysis.analyze import AnalyzedFeed, analyze_feed
 from bot.models import Matter, Source, Topic
+from bot.pipeline.worker_guard import prepare_worker
 
 
 class Analyzer(Protocol):
@@ -56,6 +57,7 @@ _worker_rules: tuple[tuple[Topic, ...], tuple[Matter, ...]] = ((), ())
 
 
 def _init_worker(topics: tuple[Topic, ...], matters: tuple[Matter, ...]) -> None:
+    prepare_worker()  # ignore Ctrl-C (the parent handles it); exit if the parent is killed
     global _worker_rules
     _worker_rules = (topics, matters)
 

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ from bot.feeds.backoff import next_poll_delay
 from bot.feeds.fetch import Fetcher
 from bot.models import AnalyzedItem, CycleReport, FetchResult, Health, Source
 from bot.pipeline.analyzer import Analyzer
+from bot.pipeline.poll_log import report_poll
 from bot.store import IngestResult, Store
 
 log = logging.getLogger(__name__)
@@ -54,9 +56,17 @@ class Pipeline:
     clock: Callable[[], dt.datetime] = utc_now
     rng: random.Random = field(default_factory=random.Random)
     digests: DigestSchedule = field(default_factory=DigestSchedule)
+    # Told (outcome, seconds) after each source's poll, e.g. a progress counter.
+    observers: list[Callable[[SourceOutcome, float], object]] = field(default_factory=list)
 
     async def poll_source(self, source: Source) -> SourceOutcome:
         """Fetch, analyse and store one source; failures end as a health state, never raise."""
+        started = time.monotonic()
+        outcome = await self._poll_source(source)
+        report_poll(outcome, time.monotonic() - started, self.observers)
+        return outcome
+
+    async def _poll_source(self, source: Source) -> SourceOutcome:
         state = self.store.sources.get(source.id)
         result = await self.fetcher.fetch(
             source, etag=state.etag, last_modified=state.last_modified

@@ -58,12 +58,19 @@ async def _probe(fetcher: Fetcher, config: Config, source: Source) -> ProbeResul
     return ProbeResult(source, health, result.status_code, items, result.elapsed_seconds, message)
 
 
-async def probe_sources(config: Config) -> list[ProbeResult]:
-    """Probe every enabled source concurrently."""
+async def probe_sources(
+    config: Config, on_done: Callable[[ProbeResult], object] | None = None
+) -> list[ProbeResult]:
+    """Probe every enabled source concurrently (`on_done` is told as each one finishes)."""
+
+    async def probe(fetcher: Fetcher, source: Source) -> ProbeResult:
+        result = await _probe(fetcher, config, source)
+        if on_done is not None:
+            on_done(result)
+        return result
+
     async with Fetcher(config.fetch) as fetcher:
-        return list(
-            await asyncio.gather(*(_probe(fetcher, config, s) for s in config.enabled_sources()))
-        )
+        return list(await asyncio.gather(*(probe(fetcher, s) for s in config.enabled_sources())))
 
 
 def url_prober(config: Config) -> Callable[[str], Awaitable[ProbeResult]]:

@@ -11,6 +11,8 @@ from bot.models import Source
 from bot.store import SourceState, Store
 from bot.store.database import iso
 
+NAMED_FAILURES = 3  # the summary line names at most this many failing sources
+
 
 @dataclass(frozen=True)
 class SourceHealthRow:
@@ -65,7 +67,10 @@ class StatusReport:
     items_stored: int
 
     def health_line(self) -> str:
-        """'11 sources ok, 2 failing: FCC headlines (blocked), NTIA (timeout)'."""
+        """'11 sources ok, 2 failing: FCC headlines (blocked), NTIA (timeout)'.
+
+        At most three failing sources are named ("…and N more"); the table lists them all.
+        """
         enabled = [r for r in self.sources if r.source.enabled]
         failing = [r for r in enabled if r.failing]
         healthy = sum(1 for r in enabled if r.state.health and r.state.health.is_success)
@@ -74,8 +79,11 @@ class StatusReport:
         if never:
             line += f", {never} not polled yet"
         if failing:
-            names = ", ".join(f"{r.source.name} ({r.health})" for r in failing)
-            line += f", {len(failing)} failing: {names}"
+            names = ", ".join(f"{r.source.name} ({r.health})" for r in failing[:NAMED_FAILURES])
+            more = len(failing) - NAMED_FAILURES
+            line += f", {len(failing)} failing: {names}" + (
+                f" …and {more} more" if more > 0 else ""
+            )
         return line
 
     def to_json(self) -> dict:

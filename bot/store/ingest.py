@@ -83,8 +83,8 @@ class ItemWriter:
             item_id = next((known[k] for k in analysed.dedupe_keys if k in known), None)
             if item_id is None:
                 new_items.append(analysed)
-            elif stored[item_id]["content_hash"] == analysed.content_hash:
-                result.seen += 1
+            elif item_id not in stored or stored[item_id]["content_hash"] == analysed.content_hash:
+                result.seen += 1  # (not stored: pruned by retention, its keys kept as tombstones)
             else:
                 changed = self._update_item(stored[item_id], analysed, now)
                 if changed is not None:

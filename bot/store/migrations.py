@@ -235,3 +235,22 @@ def _user_sources(db: sqlite_utils.Database) -> None:
         );
         """,
     )
+
+
+@migration("0004_instance_lease")
+def _instance_lease(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- One running bot per database: the holder refreshes heartbeat_at (unix seconds);
+        -- a lease not refreshed for the TTL has expired (its holder crashed).
+        CREATE TABLE instance_lease (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            holder_id TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            heartbeat_at REAL NOT NULL,
+            acquired_at REAL NOT NULL
+        );
+        """,
+    )

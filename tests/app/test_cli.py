@@ -106,7 +106,8 @@ def test_broken_config_is_one_clear_message_without_traceback(workdir, yaml_text
 
 
 def test_missing_feeds_file_names_the_fix(workdir):
-    result = calea("status", cwd=workdir)
+    # Named but missing (with nothing named, the bundled default is used: test_defaults.py).
+    result = calea("status", "--feeds", "feeds.yaml", cwd=workdir)
     assert result.returncode == 2
     assert "feeds.yaml" in result.stderr and "Traceback" not in result.stderr
 

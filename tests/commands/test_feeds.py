@@ -259,6 +259,8 @@ REFUSED = {
     "100.127.255.254": "carrier-grade NAT",
     "fc00::1": "unique-local",
     "fd12:3456::1": "unique-local",
+    "fec0::1": "site-local",
+    "feff:ffff::1": "site-local",
     "224.0.0.251": "multicast",
     "239.255.255.250": "multicast",
     "ff02::1": "multicast",

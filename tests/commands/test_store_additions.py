@@ -51,8 +51,10 @@ def test_user_sources_survive_reopening(tmp_path):
     again.close()
 
 
-def test_the_migration_is_registered_last():
-    assert MIGRATIONS[-1][0] == "0003_user_sources"
+def test_the_migration_is_registered_in_order():
+    names = [name for name, _ in MIGRATIONS]
+    assert names.index("0003_user_sources") == names.index("0002_digests_and_threads") + 1
+    assert names == sorted(names)
 
 
 def test_matter_items_are_the_items_citing_the_matter_newest_first(config, store):
