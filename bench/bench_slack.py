@@ -47,6 +47,7 @@ from bot.config import Config, load_config  # noqa: E402
 from bot.models import AnalyzedItem, FetchResult, Health, ParsedItem, Source  # noqa: E402
 from bot.pipeline.deliver import Courier, drain_outbox  # noqa: E402
 from bot.pipeline.poll import store_items  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
 from bot.sinks.slack import SlackSink  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store.queries import fts_query  # noqa: E402
@@ -303,7 +304,9 @@ def serve_bot(db: Path, api_url: str) -> None:
         "SLACK_API_URL": api_url,
     }
     config = load_config(FEEDS)
-    platforms = connect_platforms(config, Paths(FEEDS, db), env, digest_schedule(env))
+    settings = load_settings(env)
+    paths = Paths(FEEDS, db, settings=settings)
+    platforms = connect_platforms(config, paths, digest_schedule(settings))
 
     async def main() -> None:
         web = WebServer(build_web_app(platforms.routes()), host="127.0.0.1", port=0)

@@ -43,6 +43,7 @@ from bench.bench_slack import (  # noqa: E402
     time_command,
 )
 from bot.config import load_config  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
 from tests.fakes.slack_socket import FakeSocketMode  # noqa: E402
 
 COMMAND = "status"
@@ -59,7 +60,9 @@ def serve_socket_bot(db: Path, api_url: str, app_token: str) -> None:
         "SLACK_API_URL": api_url,
     }
     config = load_config(FEEDS)
-    platforms = connect_platforms(config, Paths(FEEDS, db), env, digest_schedule(env))
+    settings = load_settings(env)
+    paths = Paths(FEEDS, db, settings=settings)
+    platforms = connect_platforms(config, paths, digest_schedule(settings))
     platforms.start()
     print("READY", flush=True)
     stopped = []

@@ -72,6 +72,8 @@ class Settings(BaseModel):
     timezone: str | None = None
     log_level: str | None = None
     log_format: str = "text"
+    lease_ttl: float = 60.0  # one bot per database: a silent holder's lease expires after this
+    lease_heartbeat: float = 15.0
     slack: SlackSettings | None = None
     teams: TeamsSettings = TeamsSettings()
 
@@ -92,6 +94,7 @@ def load_settings(
         timezone=_text(env, "CALEA_BOT_TIMEZONE") or None,
         log_level=_log_level(env),
         log_format=_log_format(env),
+        **_lease(env),
         slack=_slack(env),
         teams=_teams(env),
     )
@@ -134,6 +137,25 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         value = -1.0
     if not 0 < value <= 3600:
         raise ConfigError(f"{name} must be a number of seconds (0-3600], got {raw!r}")
+    return value
+
+
+def _lease(env: Mapping[str, str]) -> dict[str, float]:
+    ttl = _positive_seconds(env, "CALEA_BOT_LEASE_TTL", 60.0)
+    heartbeat = _positive_seconds(env, "CALEA_BOT_LEASE_HEARTBEAT", min(15.0, ttl / 4))
+    return {"lease_ttl": ttl, "lease_heartbeat": min(heartbeat, ttl / 2)}
+
+
+def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _text(env, name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value != value or value == float("inf"):
+        raise ConfigError(f"{name} must be a positive number of seconds, got {raw!r}")
     return value
 
 

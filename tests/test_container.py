@@ -18,8 +18,8 @@ import httpx
 import yaml
 
 from bot.app.cli import cli
-from bot.app.run import DEFAULT_PORT
 from bot.app.web import build_web_app
+from bot.settings import DEFAULT_PORT
 from tests.app.test_run import wait_for
 
 REPO = Path(__file__).resolve().parents[1]

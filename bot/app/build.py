@@ -1,14 +1,13 @@
 """Building the running parts from settings: store, fetcher, analyzer, sinks, destinations.
 
 The CLI and the demo both start here, so `run`, `poll --once` and `demo` wire the pipeline the
-same way. Environment variables are read only in `sink_settings_from_env`.
+same way. Environment variables are read only in bot.settings.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -18,19 +17,18 @@ from bot.config import Config
 from bot.feeds.fetch import Fetcher
 from bot.pipeline.analyzer import Analyzer, InlineAnalyzer, ProcessPoolAnalyzer
 from bot.pipeline.poll import Pipeline
+from bot.settings import DEFAULT_FEEDS, Settings
 from bot.store import Store
-
-DEFAULT_DB = "calea-bot.db"
-DEFAULT_FEEDS = "feeds.yaml"
 
 
 @dataclass(frozen=True)
 class Paths:
-    """Where the configuration and the database live."""
+    """Where the configuration and the database live, and the settings they come from."""
 
     feeds: Path
     db: Path
     bundled_feeds: bool = False  # no feeds.yaml given or found: the package's default is used
+    settings: Settings = Settings()
 
 
 def bundled_feeds_path() -> Path:
@@ -38,25 +36,18 @@ def bundled_feeds_path() -> Path:
     return Path(str(resources.files("bot") / "default_feeds.yaml"))
 
 
-def resolve_paths(
-    feeds: str | None,
-    db: str | None,
-    env: Mapping[str, str] = os.environ,
-    cwd: Path | None = None,
-) -> Paths:
-    """Command-line value, else environment (CALEA_BOT_FEEDS / CALEA_BOT_DB), else default.
+def resolve_paths(settings: Settings, cwd: Path | None = None) -> Paths:
+    """The settings' files: a named feeds file, else ./feeds.yaml, else the bundled default.
 
     With no feeds file named and no ./feeds.yaml, the configuration bundled in the package is
     used (`bundled_feeds` says so), so `run` and `demo` work from any folder.
     """
-    db_path = Path(db or env.get("CALEA_BOT_DB") or DEFAULT_DB)
-    named = feeds or env.get("CALEA_BOT_FEEDS")
-    if named:
-        return Paths(feeds=Path(named), db=db_path)
+    if settings.feeds_given:
+        return Paths(feeds=settings.feeds, db=settings.db, settings=settings)
     local = (cwd or Path.cwd()) / DEFAULT_FEEDS
     if local.exists():
-        return Paths(feeds=Path(DEFAULT_FEEDS), db=db_path)
-    return Paths(feeds=bundled_feeds_path(), db=db_path, bundled_feeds=True)
+        return Paths(feeds=Path(DEFAULT_FEEDS), db=settings.db, settings=settings)
+    return Paths(feeds=bundled_feeds_path(), db=settings.db, bundled_feeds=True, settings=settings)
 
 
 def build_analyzer(config: Config, *, parallel: bool) -> Analyzer:

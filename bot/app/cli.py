@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from typing import Any
 
@@ -60,7 +59,7 @@ def run(paths: Paths) -> None:
     Teams channels or TEAMS_OUTGOING_WEBHOOK_SECRET add Teams. Stop with Ctrl-C or SIGTERM:
     in-flight polls finish, nothing is half-written.
     """
-    run_bot(paths, os.environ)
+    run_bot(paths)
 
 
 @cli.command()
@@ -76,7 +75,6 @@ def poll(paths: Paths, once: bool, as_json: bool, source_ids: tuple[str, ...]) -
     """
     report = poll_once(
         paths,
-        os.environ,
         source_ids=source_ids,
         console=sys.stderr if as_json else None,
         progress=Progress.on_terminal("polled", quiet=as_json),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ import click
 
 from bot.app.build import resolve_paths
 from bot.app.log_setup import setup_logging
+from bot.settings import load_settings
 
 __all__ = ["common_options", "setup_logging"]
 
@@ -37,8 +39,9 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )
     @functools.wraps(fn)
     def wrapper(*args: Any, feeds: str | None, db: str | None, verbose: int, **kwargs: Any) -> Any:
-        setup_logging(verbose)
-        paths = resolve_paths(feeds, db)
+        settings = load_settings(os.environ, feeds=feeds, db=db)  # the only environment read
+        setup_logging(verbose, settings)
+        paths = resolve_paths(settings)
         if paths.bundled_feeds:
             click.echo(
                 "no ./feeds.yaml here and no --feeds or CALEA_BOT_FEEDS: using the default "

@@ -9,61 +9,41 @@ full request URLs (which can carry keys) stay at WARNING whatever the level.
 from __future__ import annotations
 
 import logging
-import os
 import sys
-from collections.abc import Mapping
 
-from bot.errors import ConfigError
+from bot.settings import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
-_LEVELS = {
-    "DEBUG": logging.DEBUG,
-    "INFO": logging.INFO,
-    "WARNING": logging.WARNING,
-    "WARN": logging.WARNING,
-    "ERROR": logging.ERROR,
-    "CRITICAL": logging.CRITICAL,
-}
 
 
-def log_level(verbose: int, env: Mapping[str, str]) -> int:
+def log_level(verbose: int, settings: Settings) -> int:
     """The root level: -vv → DEBUG, -v → INFO, else LOG_LEVEL, else WARNING."""
     if verbose > 1:
         return logging.DEBUG
     if verbose == 1:
         return logging.INFO
-    raw = (env.get("LOG_LEVEL") or "").strip()
-    if not raw:
-        return logging.WARNING
-    if raw.upper() not in _LEVELS:
-        raise ConfigError(
-            f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got {raw!r}"
-        )
-    return _LEVELS[raw.upper()]
+    return logging.getLevelName(settings.log_level) if settings.log_level else logging.WARNING
 
 
-def make_handler(env: Mapping[str, str]) -> logging.Handler:
+def make_handler(settings: Settings) -> logging.Handler:
     """A stderr handler with the text or JSON formatter LOG_FORMAT asks for."""
     handler = logging.StreamHandler(sys.stderr)
-    fmt = (env.get("LOG_FORMAT") or "text").strip().lower()
-    if fmt == "json":
+    if settings.log_format == "json":
         from pythonjsonlogger.json import JsonFormatter
 
         handler.setFormatter(JsonFormatter(JSON_FIELDS, rename_fields={"levelname": "level"}))
-    elif fmt in ("text", "plain", ""):
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     else:
-        raise ConfigError(f"LOG_FORMAT must be 'json' or 'text', got {fmt!r}")
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     return handler
 
 
-def setup_logging(verbose: int, env: Mapping[str, str] = os.environ) -> None:
+def setup_logging(verbose: int, settings: Settings) -> None:
     """Configure the root logger once per process (later calls only change the level)."""
-    level = log_level(verbose, env)
+    level = log_level(verbose, settings)
     root = logging.getLogger()
     if not any(getattr(h, "_calea_bot", False) for h in root.handlers):
-        handler = make_handler(env)
+        handler = make_handler(settings)
         handler._calea_bot = True  # type: ignore[attr-defined]
         if not root.handlers:
             root.addHandler(handler)

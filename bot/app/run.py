@@ -1,7 +1,7 @@
 """Starting the bot: configuration, chat platforms, HTTP server, scheduler — and stopping it.
 
 `run_bot` is what `calea-bot run` does; `poll_once` is one cycle with the same wiring.
-Environment variables are read here and in the platform adapters' `from_env`, nowhere else.
+Both take their settings from `Paths.settings` (bot.settings read the environment).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Mapping
 from typing import TextIO
 
 import click
@@ -25,35 +24,25 @@ from bot.app.web import WebServer, build_web_app
 from bot.commands.context import CommandServices
 from bot.common.clock import utc_now
 from bot.config import Config, load_config
-from bot.errors import ConfigError
 from bot.models import CycleReport, Source
 from bot.pipeline.deliver import drain_outbox
 from bot.pipeline.probe import url_prober
-from bot.settings import load_settings
+from bot.settings import Settings
 from bot.sinks.console import ConsoleSink
 from bot.store import Store
 from bot.store.lease import InstanceLease
 
 log = logging.getLogger(__name__)
-DEFAULT_PORT = 3000
 
 
-def digest_schedule(env: Mapping[str, str]) -> DigestSchedule:
+def digest_schedule(settings: Settings) -> DigestSchedule:
     """CALEA_BOT_DIGEST_TIME (HH:MM, default 08:00) in CALEA_BOT_TIMEZONE (default UTC)."""
-    return DigestSchedule.parse(env.get("CALEA_BOT_DIGEST_TIME"), env.get("CALEA_BOT_TIMEZONE"))
-
-
-def _port(env: Mapping[str, str]) -> int:
-    raw = env.get("PORT", str(DEFAULT_PORT))
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ConfigError(f"PORT must be a TCP port number (1-65535), got {raw!r}")
-    return int(raw)
+    return DigestSchedule.parse(settings.digest_time, settings.timezone)
 
 
 def connect_platforms(
     config: Config,
     paths: Paths,
-    env: Mapping[str, str],
     digests: DigestSchedule,
     *,
     console: ConsoleSink | None = None,
@@ -68,14 +57,13 @@ def connect_platforms(
             digest_time=digests.local_time.strftime("%H:%M"),
         )
 
-    platforms = load_platforms(load_settings(env), services, console=console)
+    platforms = load_platforms(paths.settings, services, console=console)
     platforms.verify()
     return platforms
 
 
 def poll_once(
     paths: Paths,
-    env: Mapping[str, str],
     *,
     source_ids: tuple[str, ...] = (),
     console: TextIO | None = None,
@@ -83,12 +71,12 @@ def poll_once(
 ) -> CycleReport:
     """One cycle over every enabled source (or the given ones), then deliver what is due."""
     config = load_config(paths.feeds)
-    digests = digest_schedule(env)
+    digests = digest_schedule(paths.settings)
     store = Store(paths.db)
     try:
         config = with_user_sources(config, store)
         sources = [config.source(s) for s in source_ids] if source_ids else None
-        platforms = connect_platforms(config, paths, env, digests, console=ConsoleSink(console))
+        platforms = connect_platforms(config, paths, digests, console=ConsoleSink(console))
         if not platforms.adapters:
             ensure_console_destination(store, utc_now())
         pipeline = build_pipeline(config, store, digests=digests)
@@ -116,20 +104,23 @@ def poll_once(
         store.close()
 
 
-def run_bot(paths: Paths, env: Mapping[str, str]) -> None:
+def run_bot(paths: Paths) -> None:
     """Poll forever on schedule, deliver alerts, serve chat requests; stop on SIGINT/SIGTERM."""
     from bot.app.scheduler import BotScheduler
 
     config = load_config(paths.feeds)
-    digests = digest_schedule(env)
+    settings = paths.settings
+    digests = digest_schedule(settings)
     store = Store(paths.db)
     lease = None
     try:
-        lease = InstanceLease.from_env(paths.db, env).acquire()  # one bot per database
-        platforms = connect_platforms(config, paths, env, digests)
+        lease = InstanceLease(  # one bot per database
+            paths.db, ttl=settings.lease_ttl, heartbeat=settings.lease_heartbeat
+        ).acquire()
+        platforms = connect_platforms(config, paths, digests)
         routes = platforms.routes()
         # /healthz for containers and platforms: served whenever PORT is set, or a route needs it.
-        port = _port(env) if routes or env.get("PORT") else None
+        port = settings.port if routes or settings.port_given else None
         if not platforms.adapters:
             ensure_console_destination(store, utc_now())
         recovered = platforms.recover_in_flight(store, utc_now())
@@ -140,7 +131,7 @@ def run_bot(paths: Paths, env: Mapping[str, str]) -> None:
             web = None
             if port is not None:
                 app = build_web_app(routes, health=platforms.health)
-                web = WebServer(app, host=env.get("HOST", "0.0.0.0"), port=port)
+                web = WebServer(app, host=settings.host, port=port)
                 await web.start()
             platforms.start()
             scheduler = BotScheduler(

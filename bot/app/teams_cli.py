@@ -8,7 +8,6 @@ and are only ever printed masked. Pass `-` instead of the URL to read it from st
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shlex
 import sys
@@ -20,7 +19,6 @@ from bot.app.cli_options import common_options
 from bot.common.clock import utc_now
 from bot.config import load_config
 from bot.errors import CaleaBotError
-from bot.settings import load_settings
 from bot.sinks.teams.cards import connection_test_card
 from bot.sinks.teams.elements import encode_payload, message_payload
 from bot.sinks.teams.markdown import strip_invisible
@@ -33,9 +31,9 @@ _NAME = re.compile(r"^\w[\w .#-]{0,63}$")
 _CHANNEL_ID = re.compile(r"^[A-Za-z0-9:@._;=-]{3,300}$")
 
 
-def _policy() -> WebhookUrlPolicy:
+def _policy(paths: Paths) -> WebhookUrlPolicy:
     try:
-        return WebhookUrlPolicy.from_settings(load_settings(os.environ).teams)
+        return WebhookUrlPolicy.from_settings(paths.settings.teams)
     except CaleaBotError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -141,7 +139,7 @@ def add_channel(
     """Register a Teams channel by NAME with its Workflows WEBHOOK_URL ('-' reads it from stdin)."""
     name = _check_name(name)
     channel_id = _check_channel_id(channel_id)
-    policy = _policy()
+    policy = _policy(paths)
     try:
         url = policy.check(_read_url(webhook_url))
     except WebhookUrlError as exc:
@@ -245,7 +243,7 @@ def test(paths: Paths, name: str, timeout: float) -> None:
     try:
         webhook = _require(webhooks, name)
         try:
-            url = _policy().check(webhook.url)
+            url = _policy(paths).check(webhook.url)
         except WebhookUrlError as exc:
             raise click.ClickException(f"{name!r}: {exc}") from exc
         poster = WorkflowsPoster(connect_timeout=min(5.0, timeout), timeout=timeout)

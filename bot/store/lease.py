@@ -16,11 +16,11 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.errors import CaleaBotError, ConfigError
+from bot.errors import CaleaBotError
 from bot.store.database import open_database, transaction
 
 log = logging.getLogger(__name__)
@@ -41,26 +41,6 @@ class LeaseHolder:
     pid: int
     host: str
     heartbeat_at: float
-
-
-def lease_timing(env: Mapping[str, str]) -> tuple[float, float]:
-    """(ttl, heartbeat) seconds from CALEA_BOT_LEASE_TTL / CALEA_BOT_LEASE_HEARTBEAT."""
-
-    def seconds(name: str, default: float) -> float:
-        raw = (env.get(name) or "").strip()
-        if not raw:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            value = -1.0
-        if not value > 0:
-            raise ConfigError(f"{name} must be a positive number of seconds, got {raw!r}")
-        return value
-
-    ttl = seconds("CALEA_BOT_LEASE_TTL", DEFAULT_TTL_SECONDS)
-    heartbeat = seconds("CALEA_BOT_LEASE_HEARTBEAT", min(DEFAULT_HEARTBEAT_SECONDS, ttl / 4))
-    return ttl, min(heartbeat, ttl / 2)
 
 
 class InstanceLease:
@@ -85,12 +65,6 @@ class InstanceLease:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.lost = False  # set when another instance took the lease over
-
-    @classmethod
-    def from_env(cls, path: Path | str, env: Mapping[str, str]) -> InstanceLease:
-        """A lease timed by the environment (see the module docstring)."""
-        ttl, heartbeat = lease_timing(env)
-        return cls(path, ttl=ttl, heartbeat=heartbeat)
 
     def holder(self) -> LeaseHolder | None:
         """The current row, expired or not (None when nobody holds it)."""

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from bot.app.build import bundled_feeds_path, resolve_paths
+from bot.settings import load_settings
 from tests.app.test_cli import calea, small_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,11 +23,11 @@ def test_bundled_default_feeds_stay_identical_to_the_repository_feeds_yaml():
 def test_resolve_paths_falls_back_to_the_bundled_configuration_only_when_nothing_is_named(
     tmp_path,
 ):
-    paths = resolve_paths(None, None, env={}, cwd=tmp_path)
+    paths = resolve_paths(load_settings({}), cwd=tmp_path)
     assert paths.bundled_feeds and paths.feeds == bundled_feeds_path()
     (tmp_path / "feeds.yaml").write_text("sources: []\n")
-    assert not resolve_paths(None, None, env={}, cwd=tmp_path).bundled_feeds
-    named = resolve_paths(None, None, env={"CALEA_BOT_FEEDS": "x.yaml"}, cwd=tmp_path)
+    assert not resolve_paths(load_settings({}), cwd=tmp_path).bundled_feeds
+    named = resolve_paths(load_settings({"CALEA_BOT_FEEDS": "x.yaml"}), cwd=tmp_path)
     assert named.feeds == Path("x.yaml") and not named.bundled_feeds
 
 

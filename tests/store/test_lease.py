@@ -13,7 +13,8 @@ import time
 import pytest
 
 from bot.errors import ConfigError
-from bot.store.lease import InstanceLease, LeaseHeldError, lease_timing
+from bot.settings import load_settings
+from bot.store.lease import InstanceLease, LeaseHeldError
 from tests.app.test_run import wait_for
 from tests.fakes.feeds import numbered_entries, rss
 
@@ -115,6 +116,11 @@ def test_lease_in_process_heartbeat_and_release(tmp_path):
     assert two.holder().holder_id == two.holder_id
     two.release()
     assert InstanceLease(db).holder() is None
+
+
+def lease_timing(env):
+    settings = load_settings(env)
+    return settings.lease_ttl, settings.lease_heartbeat
 
 
 def test_lease_timing_from_env():
