@@ -33,10 +33,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.farm_server import host_address  # noqa: E402
-from bot.analysis.analyze import analyze_items  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.feeds.fetch import Fetcher  # noqa: E402
 from bot.models import ParsedItem, Source  # noqa: E402
+from bot.pipeline.analyze import analyze_items  # noqa: E402
 from bot.pipeline.analyzer import ProcessPoolAnalyzer  # noqa: E402
 from bot.pipeline.poll import Pipeline, store_items  # noqa: E402
 from bot.store import Store  # noqa: E402

@@ -42,9 +42,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bot.alerts.policy import AlertLimits  # noqa: E402
-from bot.analysis.analyze import analyze_items  # noqa: E402
 from bot.config import Config, load_config  # noqa: E402
 from bot.models import AnalyzedItem, FetchResult, Health, ParsedItem, Source  # noqa: E402
+from bot.pipeline.analyze import analyze_items  # noqa: E402
 from bot.pipeline.deliver import Courier, drain_outbox  # noqa: E402
 from bot.pipeline.poll import store_items  # noqa: E402
 from bot.settings import load_settings  # noqa: E402

@@ -128,15 +128,10 @@ def _log_format(env: Mapping[str, str]) -> str:
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = _text(env, name)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 3600:
-        raise ConfigError(f"{name} must be a number of seconds (0-3600], got {raw!r}")
+    """A timing of at most an hour; ConfigError naming the variable otherwise."""
+    value = _positive_seconds(env, name, default)
+    if value > 3600:
+        raise ConfigError(f"{name} must be a number of seconds (0-3600], got {_text(env, name)!r}")
     return value
 
 
@@ -154,7 +149,7 @@ def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> floa
         value = float(raw)
     except ValueError:
         value = -1.0
-    if not value > 0 or value != value or value == float("inf"):
+    if not 0 < value < float("inf"):  # also refuses NaN
         raise ConfigError(f"{name} must be a positive number of seconds, got {raw!r}")
     return value
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from bot.feeds.normalize import truncate_at_word
+from bot.common.text_safety import truncate_at_word
 
 DEFAULT_LIMIT = 400
 MAX_INPUT_CHARS = 50_000  # longer texts are read only this far

@@ -17,8 +17,8 @@ from starlette.routing import BaseRoute
 
 from bot.commands.context import CommandServices
 from bot.pipeline.deliver import Courier
+from bot.pipeline.sink import Sink
 from bot.settings import Settings
-from bot.sinks.base import Sink
 from bot.sinks.console import ConsoleSink
 from bot.sinks.slack import SlackIntegration
 from bot.sinks.teams import TeamsIntegration

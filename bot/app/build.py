@@ -6,7 +6,6 @@ same way. Environment variables are read only in bot.settings.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -85,8 +84,3 @@ async def close_pipeline(pipeline: Pipeline) -> None:
 def source_names(config: Config) -> dict[str, str]:
     """Source id → display name, for rendering alerts."""
     return {s.id: s.name for s in config.sources}
-
-
-def with_user_sources(config: Config, store: Store) -> Config:
-    """feeds.yaml's sources followed by the feeds admins added from chat."""
-    return dataclasses.replace(config, sources=(*config.sources, *store.user_sources.all()))

@@ -14,10 +14,7 @@ from typing import Any
 import click
 
 from bot import __version__
-from bot.app.build import (
-    Paths,
-    with_user_sources,
-)
+from bot.app.build import Paths
 from bot.app.cli_options import common_options
 from bot.app.progress import Progress
 from bot.app.run import poll_once, run_bot
@@ -30,6 +27,7 @@ from bot.models import Source
 from bot.reports.status import build_status
 from bot.reports.text import render_cycle, render_search, render_status
 from bot.store import Store
+from bot.store.user_sources import with_user_sources
 
 EXIT_CONFIG = 2
 

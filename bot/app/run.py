@@ -18,7 +18,7 @@ from starlette.routing import Route
 from bot import __version__
 from bot.alerts.digest_schedule import DigestSchedule
 from bot.app.adapters import ChatPlatforms, ensure_console_destination, load_platforms
-from bot.app.build import Paths, build_pipeline, close_pipeline, source_names, with_user_sources
+from bot.app.build import Paths, build_pipeline, close_pipeline, source_names
 from bot.app.progress import Progress
 from bot.app.web import WebServer, build_web_app
 from bot.commands.context import CommandServices
@@ -31,6 +31,7 @@ from bot.settings import Settings
 from bot.sinks.console import ConsoleSink
 from bot.store import Store
 from bot.store.lease import InstanceLease
+from bot.store.user_sources import with_user_sources
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
-from bot.analysis.analyze import canonical_url
-from bot.app.build import with_user_sources
 from bot.commands.arguments import CommandError, closest, did_you_mean, resolve_topics, shown
 from bot.commands.compose import compose
 from bot.commands.context import CommandContext, CommandServices
@@ -24,10 +22,11 @@ from bot.commands.help import usage_of
 from bot.commands.reply import Block, Facts, Heading, Paragraph, Reply
 from bot.feeds.guard import check_public_url
 from bot.models import Health, Matter, Source
+from bot.pipeline.analyze import canonical_url
 from bot.pipeline.probe import ProbeResult
 from bot.reports.status import SourceHealthRow, StatusReport, build_status
 from bot.reports.text import ago
-from bot.store.user_sources import DuplicateSourceError
+from bot.store.user_sources import DuplicateSourceError, with_user_sources
 
 USER_SOURCE_PREFIX = "user-"
 USER_SOURCE_INTERVAL_SECONDS = 30 * 60

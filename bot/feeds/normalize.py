@@ -13,11 +13,13 @@ import time
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+from bot.common.text_safety import ELLIPSIS, truncate_at_word
+
 TITLE_LIMIT = 500
 TEXT_LIMIT = 20_000
 MAX_URL_LENGTH = 4096
 UNTITLED = "(untitled)"
-ELLIPSIS = "…"
+
 
 # Elements whose content is never readable text.
 _SKIPPED_ELEMENTS = frozenset({"script", "style", "template", "noscript", "head", "title"})
@@ -112,22 +114,6 @@ def _strip_markup_once(html: str, limit: int) -> str:
         if complete:  # a cut-off tail is dropped, not flushed as text
             collector.close()
     return collector.text()
-
-
-def truncate_at_word(text: str, limit: int) -> str:
-    """Shorten `text` to at most `limit` characters, cutting at a word boundary and adding "…"."""
-    if limit <= 0:
-        return ""
-    if len(text) <= limit:
-        return text
-    if limit == 1:
-        return ELLIPSIS
-    cut = text[: limit - 1]
-    if not text[limit - 1].isspace():
-        space = cut.rfind(" ")
-        if space > 0:
-            cut = cut[:space]
-    return cut.rstrip(" ,;:-–—") + ELLIPSIS
 
 
 def html_to_text(html: str, limit: int = TEXT_LIMIT) -> str:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol
 
-from bot.analysis.analyze import AnalyzedFeed, analyze_feed
 from bot.models import Matter, Source, Topic
+from bot.pipeline.analyze import AnalyzedFeed, analyze_feed
 from bot.pipeline.worker_guard import prepare_worker
 
 

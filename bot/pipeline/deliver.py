@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from bot.alerts.planner import Message, plan_messages
 from bot.common.pacing import Pacer
 from bot.models import ClaimedAlert, DeliveryOutcome, SendResult
-from bot.sinks.base import Sink
+from bot.pipeline.sink import Sink
 from bot.store import Store
 
 log = logging.getLogger(__name__)

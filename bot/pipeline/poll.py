@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 from bot.alerts.digest_schedule import DigestSchedule
 from bot.alerts.policy import AlertLimits, decide_alerts
-from bot.analysis.analyze import AnalyzedFeed
 from bot.common.clock import utc_now
 from bot.config import Config
 from bot.errors import FeedParseError
 from bot.feeds.backoff import next_poll_delay
 from bot.feeds.fetch import Fetcher
 from bot.models import AnalyzedItem, CycleReport, FetchResult, Health, Source
+from bot.pipeline.analyze import AnalyzedFeed
 from bot.pipeline.analyzer import Analyzer
 from bot.pipeline.poll_log import report_poll
 from bot.store import IngestResult, Store

@@ -6,12 +6,12 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from bot.analysis.analyze import analyze_feed
 from bot.common.text_safety import one_line
 from bot.config import Config
 from bot.errors import FeedParseError
 from bot.feeds.fetch import Fetcher
 from bot.models import Health, Source
+from bot.pipeline.analyze import analyze_feed
 from bot.reports.text import table
 
 

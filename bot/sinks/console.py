@@ -8,7 +8,7 @@ from typing import TextIO
 from bot.alerts.planner import GroupingRules, Message
 from bot.common.text_safety import one_line
 from bot.models import DATE_LABELS, Alert, ClaimedAlert, DeliveryOutcome, SendResult
-from bot.sinks.base import Pace
+from bot.pipeline.sink import Pace
 
 #: The console never groups: every alert prints on its own, unpaced.
 CONSOLE_RULES = GroupingRules(burst_threshold=10**9)

@@ -7,14 +7,20 @@ items stay searchable.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
+from bot.config import Config
 from bot.models import Source
+
+if TYPE_CHECKING:
+    from bot.store import Store
 from bot.store.database import from_iso, iso, transaction
 
 
@@ -112,3 +118,8 @@ class UserSources:
             if cursor.rowcount:
                 self.db.execute("DELETE FROM source_state WHERE source_id = ?", [source_id])
         return cursor.rowcount > 0
+
+
+def with_user_sources(config: Config, store: Store) -> Config:
+    """feeds.yaml's sources followed by the feeds admins added from chat."""
+    return dataclasses.replace(config, sources=(*config.sources, *store.user_sources.all()))

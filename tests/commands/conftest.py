@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.analysis.analyze import analyze_items
 from bot.commands.context import CommandContext, CommandServices
 from bot.commands.dispatch import run_command
 from bot.commands.reply import Reply
 from bot.config import Config, load_config
 from bot.models import FetchResult, Health, ParsedItem
+from bot.pipeline.analyze import analyze_items
 from bot.pipeline.poll import store_items
 from bot.store import Store
 

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from bot.common.text_safety import truncate_at_word
 from bot.feeds.normalize import (
     clean_title,
     date_to_utc_midnight,
@@ -16,7 +17,6 @@ from bot.feeds.normalize import (
     resolve_link,
     struct_time_to_utc,
     to_utc,
-    truncate_at_word,
 )
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.analysis.analyze import analyze_feed
 from bot.feeds.normalize import title_from_text
 from bot.feeds.parse import parse_feed
 from bot.models import Health, Source
+from bot.pipeline.analyze import analyze_feed
 from bot.store import Store
 from tests.pipeline.test_poll import make_config, make_pipeline
 

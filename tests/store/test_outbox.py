@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from bot.alerts.policy import AlertLimits
-from bot.analysis.analyze import analyze_items
 from bot.models import DeliveryOutcome, ParsedItem, Source, Topic
+from bot.pipeline.analyze import analyze_items
 from bot.pipeline.poll import store_items
 from bot.store import Store
 

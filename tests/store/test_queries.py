@@ -12,8 +12,8 @@ import random
 
 import pytest
 
-from bot.analysis.analyze import analyze_items
 from bot.models import Matter, ParsedItem, Source, Topic
+from bot.pipeline.analyze import analyze_items
 from bot.pipeline.poll import store_items
 from bot.store import Store
 from bot.store.queries import Queries

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 
 from bot.alerts.planner import GroupingRules, Message
 from bot.models import ClaimedAlert, DeliveryOutcome, SendResult
-from bot.sinks.base import Pace
+from bot.pipeline.sink import Pace
 from bot.sinks.slack.blocks import SlackMessage, render_alert, render_burst, render_digest
 from bot.sinks.slack.errors import EDIT_IMPOSSIBLE_ERRORS, PAYLOAD_ERRORS, Failure, classify
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.alerts.planner import GroupingRules, Message
 from bot.models import ClaimedAlert, DeliveryOutcome, Destination, SendResult
-from bot.sinks.base import Pace
+from bot.pipeline.sink import Pace
 from bot.sinks.teams.cards import alert_card, burst_card, digest_card
 from bot.sinks.teams.elements import MAX_PAYLOAD_BYTES, Element, encode_payload, message_payload
 from bot.sinks.teams.poster import PostResult, Verdict, WorkflowsPoster, judge

@@ -10,10 +10,10 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from bot.analysis.analyze import analyze_items
 from bot.commands.context import CommandServices
 from bot.config import Config, load_config
 from bot.models import Alert, Destination, KeyDate, ParsedItem, TopicMatch
+from bot.pipeline.analyze import analyze_items
 from bot.pipeline.poll import store_items
 from bot.sinks.slack.kit import MAX_BLOCKS, MAX_MESSAGE_BYTES, message_size
 from bot.store import ClaimedAlert, Store

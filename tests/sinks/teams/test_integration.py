@@ -6,11 +6,11 @@ import base64
 
 import pytest
 
-from bot.analysis.analyze import analyze_items
 from bot.commands.context import CommandServices
 from bot.config import load_config
 from bot.errors import ConfigError
 from bot.models import ParsedItem, Source, Topic
+from bot.pipeline.analyze import analyze_items
 from bot.pipeline.deliver import Courier, drain_outbox
 from bot.pipeline.poll import store_items
 from bot.settings import load_settings

@@ -1,4 +1,4 @@
-"""The one interface every chat platform adapter's sink implements."""
+"""The interface every chat platform's sink implements for the deliverer (render and send)."""
 
 from __future__ import annotations
 
