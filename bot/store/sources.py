@@ -77,14 +77,12 @@ class SourceStates:
 
     def get(self, source_id: str) -> SourceState:
         """The state of one source (a blank state if it was never polled)."""
-        rows = list(self.db.query("SELECT * FROM source_state WHERE source_id = ?", [source_id]))
+        rows = list(self.db["source_state"].rows_where("source_id = ?", [source_id]))
         return _row_to_state(rows[0]) if rows else SourceState(source_id=source_id)
 
     def all(self) -> dict[str, SourceState]:
         """Every source the bot has polled, by id."""
-        return {
-            r["source_id"]: _row_to_state(r) for r in self.db.query("SELECT * FROM source_state")
-        }
+        return {r["source_id"]: _row_to_state(r) for r in self.db["source_state"].rows}
 
     def record(
         self,
@@ -136,9 +134,4 @@ class SourceStates:
             "not_modified": previous.not_modified + (1 if unchanged else 0),
             "items_total": previous.items_total + new_items,
         }
-        columns = ", ".join(values)
-        placeholders = ", ".join("?" for _ in values)
-        self.db.execute(
-            f"INSERT OR REPLACE INTO source_state ({columns}) VALUES ({placeholders})",
-            list(values.values()),
-        )
+        self.db["source_state"].insert(values, pk="source_id", replace=True)

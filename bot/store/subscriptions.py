@@ -32,19 +32,16 @@ class Subscriptions:
     ) -> Destination:
         """Return the destination for (platform, address), creating it if needed."""
         with transaction(self.db):
-            self.db.execute(
-                "INSERT OR IGNORE INTO destinations (platform, address, name, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                [platform, address, name, iso(now)],
+            self.db["destinations"].insert(
+                {"platform": platform, "address": address, "name": name, "created_at": iso(now)},
+                ignore=True,
             )
         return self.destination(platform, address)
 
     def destination(self, platform: str, address: str) -> Destination:
         """Look up a destination by platform and address (KeyError if absent)."""
         rows = list(
-            self.db.query(
-                "SELECT * FROM destinations WHERE platform = ? AND address = ?", [platform, address]
-            )
+            self.db["destinations"].rows_where("platform = ? AND address = ?", [platform, address])
         )
         if not rows:
             raise KeyError(f"{platform}:{address}")
@@ -52,9 +49,7 @@ class Subscriptions:
 
     def destinations(self) -> list[Destination]:
         """Every destination, oldest first."""
-        return [
-            destination_from_row(r) for r in self.db.query("SELECT * FROM destinations ORDER BY id")
-        ]
+        return [destination_from_row(r) for r in self.db["destinations"].rows_where(order_by="id")]
 
     def subscribe(
         self,
@@ -65,7 +60,11 @@ class Subscriptions:
         by: str | None = None,
         now: dt.datetime,
     ) -> None:
-        """Subscribe a destination to topics (re-subscribing changes the mode)."""
+        """Subscribe a destination to topics (re-subscribing changes the mode).
+
+        Hand-written upsert: a re-subscription changes the mode and keeps who subscribed first
+        and when (sqlite-utils' upsert would overwrite those).
+        """
         with transaction(self.db):
             self.db.conn.executemany(
                 "INSERT INTO subscriptions (destination_id, topic, mode, created_at, created_by) "
@@ -98,24 +97,21 @@ class Subscriptions:
         """A destination's subscriptions, by topic."""
         return [
             Subscription(r["destination_id"], r["topic"], r["mode"])
-            for r in self.db.query(
-                "SELECT * FROM subscriptions WHERE destination_id = ? ORDER BY topic",
-                [destination_id],
+            for r in self.db["subscriptions"].rows_where(
+                "destination_id = ?", [destination_id], order_by="topic"
             )
         ]
 
     def pause(self, destination_id: int, reason: str, *, now: dt.datetime) -> None:
         """Stop delivering to a destination (its alerts stay queued) and keep the reason."""
         with transaction(self.db):
-            self.db.execute(
-                "UPDATE destinations SET paused_reason = ?, paused_at = ? WHERE id = ?",
-                [reason, iso(now), destination_id],
+            self.db["destinations"].update(
+                destination_id, {"paused_reason": reason, "paused_at": iso(now)}
             )
 
     def resume(self, destination_id: int) -> None:
         """Deliver to a paused destination again."""
         with transaction(self.db):
-            self.db.execute(
-                "UPDATE destinations SET paused_reason = NULL, paused_at = NULL WHERE id = ?",
-                [destination_id],
+            self.db["destinations"].update(
+                destination_id, {"paused_reason": None, "paused_at": None}
             )
