@@ -28,6 +28,8 @@ _ABBREVIATIONS = frozenset(
 )  # fmt: skip
 _CLOSERS = "\"'”’)]"
 _OPENERS = "\"'“‘(["
+# A token that may end a sentence: ".", "!" or "?", then closing quotes/brackets, then a space.
+_CANDIDATE_END = re.compile(r"[.!?][\"'”’)\]]* ")
 _SIGNAL = re.compile(
     r"\b(?:adopt|rescind|rescission|withdr[ae]w|comment|effective|deadline|docket|due\b"
     r"|complian|comply|requir|vot(?:e|ed|es|ing)\b|propos|petition)",
@@ -69,18 +71,26 @@ def _ends_sentence(token: str, next_token: str) -> bool:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of `text`, whitespace collapsed; abbreviations such as "No." do not split."""
-    tokens = text[:MAX_INPUT_CHARS].split()
+    """Sentences of `text`, whitespace collapsed; abbreviations such as "No." do not split.
+
+    Only the places where a token ends in ".", "!" or "?" (and any closing quotes or brackets)
+    are examined, so plain words cost nothing.
+    """
+    words = " ".join(text[:MAX_INPUT_CHARS].split())
     sentences: list[str] = []
-    current: list[str] = []
-    for index, token in enumerate(tokens):
-        current.append(token)
-        is_last = index == len(tokens) - 1
-        if is_last or _ends_sentence(token, tokens[index + 1]):
-            sentences.append(" ".join(current))
-            current = []
+    start = 0
+    for boundary in _CANDIDATE_END.finditer(words):
+        space = boundary.end() - 1
+        token = words[max(words.rfind(" ", start, space) + 1, start) : space]
+        following_end = words.find(" ", space + 1)
+        following = words[space + 1 : following_end if following_end >= 0 else len(words)]
+        if _ends_sentence(token, following):
+            sentences.append(words[start:space])
+            start = space + 1
             if len(sentences) >= MAX_SENTENCES:
-                break
+                return sentences
+    if start < len(words):
+        sentences.append(words[start:])
     return sentences
 
 

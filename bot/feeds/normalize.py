@@ -156,6 +156,10 @@ def title_from_text(text: str, words: int = TITLE_WORDS, limit: int = TITLE_LIMI
     return title + ELLIPSIS if cut else title
 
 
+# Whitespace of any kind (after spaces became %20) and control characters make a URL unusable.
+_UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def resolve_link(href: str | None, base: str) -> str | None:
     """An absolute http(s) URL for `href` resolved against `base`, or None when unsafe or absent.
 
@@ -175,7 +179,7 @@ def resolve_link(href: str | None, base: str) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     absolute = absolute.replace(" ", "%20")
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in absolute):
+    if _UNSAFE_IN_URL.search(absolute):
         return None
     return absolute
 

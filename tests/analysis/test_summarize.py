@@ -125,3 +125,11 @@ def test_short_text_is_kept_whole_without_a_sentence_repeating_the_title():
     assert extractive_summary(title, text) == "The vote was 2-1. Comments are not sought."
     assert extractive_summary(title, "FCC rescinds CALEA ruling.") == ""
     assert extractive_summary(title, "A short note. Another one.") == "A short note. Another one."
+
+
+def test_an_initial_right_after_a_sentence_break_does_not_split_again():
+    assert split_sentences("It ends. J. Smith agrees. No. 5 follows.") == [
+        "It ends.",
+        "J. Smith agrees.",
+        "No. 5 follows.",
+    ]
