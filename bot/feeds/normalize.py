@@ -172,7 +172,9 @@ def resolve_link(href: str | None, base: str) -> str | None:
     if not href or len(href) > MAX_URL_LENGTH:
         return None
     try:
-        absolute = urljoin(base, href) if base else href
+        # Most feed links are already absolute: urljoin would return them unchanged.
+        plain = href.startswith(("http://", "https://")) and "/." not in href
+        absolute = urljoin(base, href) if base and not plain else href
         parts = urlsplit(absolute)
     except ValueError:
         return None
