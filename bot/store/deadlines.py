@@ -117,14 +117,15 @@ class Deadlines:
         ]
 
     def _match(self, kind: str, refs: Sequence[str], subject: str, latest: bool):
+        """The stored deadline of this kind sharing a ref (or the subject); two index look-ups."""
         marks = ",".join("?" * len(refs)) or "NULL"
-        order = "d.due_date DESC" if latest else "d.id"
+        order = "due_date DESC, id" if latest else "id"
         rows = list(
             self.db.query(
-                "SELECT DISTINCT d.* FROM deadlines d LEFT JOIN deadline_refs r "
-                f"ON r.deadline_id = d.id WHERE d.kind = ? AND (r.ref IN ({marks}) "
-                f"OR d.subject = ?) ORDER BY {order} LIMIT 1",
-                [kind, *refs, subject],
+                "SELECT * FROM deadlines WHERE kind = ? AND (id IN (SELECT deadline_id FROM "
+                f"deadline_refs WHERE ref IN ({marks})) OR id IN (SELECT id FROM deadlines "
+                f"WHERE subject = ? AND kind = ?)) ORDER BY {order} LIMIT 1",
+                [kind, *refs, subject, kind],
             )
         )
         return deadline_from_row(rows[0]) if rows else None
