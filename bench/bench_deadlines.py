@@ -28,7 +28,7 @@ from bench.bench_slack import COMMAND_CHANNEL, FEEDS, db_size_mb, ensure_store  
 from bot.commands.context import CommandContext, CommandServices  # noqa: E402
 from bot.commands.dispatch import run_command  # noqa: E402
 from bot.config import load_config  # noqa: E402
-from bot.pipeline.deadlines import LOOKAHEAD_DAYS  # noqa: E402
+from bot.pipeline.deadlines import queue_due_reminders_in_transaction  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.store.database import transaction  # noqa: E402
 
@@ -67,7 +67,7 @@ def main() -> None:
         return lambda: run_command(text, ctx, services)
 
     def requeue():  # the reminder job's query and decision, rolled back each run
-        with_rollback(store, lambda: queue_due_reminders_no_tx(store, now))
+        with_rollback(store, lambda: queue_due_reminders_in_transaction(store, now=now))
 
     cases = {
         "`deadlines` (all upcoming, CLI query)": lambda: store.deadlines.upcoming(today),
@@ -84,7 +84,7 @@ def main() -> None:
         "`/calea deadlines` (channel's topics)": chat("deadlines"),
         "`/calea deadlines PS 22-329`": chat("deadlines PS 22-329"),
         "`/calea deadlines calea`": chat("deadlines calea"),
-        f"reminder job: upcoming {LOOKAHEAD_DAYS} days × subscriptions": requeue,
+        "reminder job (every minute): due deadlines × subscriptions": requeue,
     }
     print(
         f"\n{args.stored:,} items stored ({db_size_mb(path):.0f} MB), {deadlines:,} deadlines "
@@ -95,15 +95,6 @@ def main() -> None:
         p50, p99 = timed(fn, args.runs)
         print(f"| {name} | {p50:.1f} | {p99:.1f} |", flush=True)
     store.close()
-
-
-def queue_due_reminders_no_tx(store: Store, now: dt.datetime) -> int:
-    """`queue_due_reminders` minus its own transaction (the bench rolls each run back)."""
-    from bot.alerts.reminders import due_reminders
-
-    upcoming = store.deadlines.upcoming(now.date(), days=LOOKAHEAD_DAYS, limit=100_000)
-    dues = due_reminders(upcoming, store.subscriptions.all(), store.deadlines.offsets(), now.date())
-    return store.deadlines.queue_reminders(dues, now)
 
 
 class _Rollback(Exception):

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from bot.alerts.reminders import MAX_OFFSET, announcements, due_reminders
+from bot.alerts.reminders import DEFAULT_OFFSETS, MAX_OFFSET, announcements, due_reminders
 from bot.analysis.deadlines import DeadlineSource, candidates, document_refs
 from bot.models import AnalyzedItem, Source
 from bot.store import Store
@@ -20,8 +20,14 @@ from bot.store.database import transaction
 
 _FR_NUMBER = re.compile(r"\d{4}-\d{4,6}")
 _FR_LINK = re.compile(r"^https?://(?:www\.)?federalregister\.gov/", re.IGNORECASE)
-#: Reminders look this far ahead (the largest offset in business days, in calendar days).
+#: Reminders look this far ahead at most (the largest offset in business days, in calendar days).
 LOOKAHEAD_DAYS = MAX_OFFSET * 7 // 5 + 14
+
+
+def lookahead_days(offsets: dict[int, tuple[int, ...]]) -> int:
+    """Calendar days covering the largest offset any channel uses (holidays included)."""
+    largest = max((o for chosen in offsets.values() for o in chosen), default=0)
+    return max(largest, *DEFAULT_OFFSETS) * 7 // 5 + 7
 
 
 def _is_fr_publication(analysed: AnalyzedItem) -> bool:
@@ -74,8 +80,14 @@ def record_deadlines(
 
 def queue_due_reminders(store: Store, *, now: dt.datetime) -> int:
     """Queue every reminder due by `now`'s date (UTC) that was not queued before."""
-    today = now.date()
     with transaction(store.db):
-        upcoming = store.deadlines.upcoming(today, days=LOOKAHEAD_DAYS, limit=100_000)
-        dues = due_reminders(upcoming, store.subscriptions.all(), store.deadlines.offsets(), today)
-        return store.deadlines.queue_reminders(dues, now)
+        return queue_due_reminders_in_transaction(store, now=now)
+
+
+def queue_due_reminders_in_transaction(store: Store, *, now: dt.datetime) -> int:
+    """`queue_due_reminders` inside the caller's transaction."""
+    today = now.date()
+    offsets = store.deadlines.offsets()
+    upcoming = store.deadlines.upcoming(today, days=lookahead_days(offsets), limit=100_000)
+    dues = due_reminders(upcoming, store.subscriptions.all(), offsets, today)
+    return store.deadlines.queue_reminders(dues, now)
