@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import icalendar
+import pytest
 
 from bot.app.calendar_route import channel_calendar
 from bot.commands.reply import ItemRef
@@ -89,3 +90,24 @@ def test_calendar_link_is_private_stable_and_serves_parseable_ics(store, config,
     assert [str(e["uid"]) for e in again] == uids
     assert again[0].decoded("dtstart") == dt.date(2026, 1, 5) and int(again[0]["sequence"]) == 1
     assert channel_calendar(store, "x" * 32) is None
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_calendar_route_serves_the_feed_and_hides_unknown_tokens(store, config, services, ctx):
+    from starlette.testclient import TestClient
+
+    from bot.app.calendar_route import calendar_route
+    from bot.app.web import build_web_app
+    from bot.store import Store
+
+    stock(store, config)
+    run("subscribe calea", ctx, services)
+    token = store.deadlines.calendar_token(
+        store.subscriptions.destination("slack", ctx.channel).id, ctx.now
+    )
+    client = TestClient(build_web_app([calendar_route(lambda: Store(store.path))]))
+    ok = client.get(f"/calendar/{token}.ics")
+    assert ok.status_code == 200 and ok.headers["content-type"].startswith("text/calendar")
+    assert len(icalendar.Calendar.from_ical(ok.content).walk("VEVENT")) == 2
+    assert client.get("/calendar/" + "A" * 32 + ".ics").status_code == 404
+    assert client.get("/calendar/..%2f.ics").status_code == 404
