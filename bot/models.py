@@ -308,7 +308,7 @@ class ListEntry:
     references: tuple[str, ...] = ()  # dockets and document numbers
     summary: str = ""
     dates: tuple[KeyDate, ...] = ()
-    marker: str = ""  # "NEW" / "UPDATED" for alerts (trusted), "" for stored items
+    marker: str = ""  # "NEW" / "UPDATED" / "DEADLINE" for alerts (trusted), "" for items
 
     @classmethod
     def from_alert(cls, alert: Alert) -> ListEntry:
@@ -322,7 +322,7 @@ class ListEntry:
             references=(*alert.dockets, *alert.documents),
             summary=alert.summary,
             dates=alert.dates,
-            marker="UPDATED" if alert.action == "update" else "NEW",
+            marker={"update": "UPDATED", "reminder": "DEADLINE"}.get(alert.action, "NEW"),
         )
 
 

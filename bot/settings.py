@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -74,6 +75,7 @@ class Settings(BaseModel):
     log_format: str = "text"
     lease_ttl: float = 60.0  # one bot per database: a silent holder's lease expires after this
     lease_heartbeat: float = 15.0
+    public_url: str | None = None  # the bot's public base URL, for calendar feed links
     slack: SlackSettings | None = None
     teams: TeamsSettings = TeamsSettings()
 
@@ -95,6 +97,7 @@ def load_settings(
         log_level=_log_level(env),
         log_format=_log_format(env),
         **_lease(env),
+        public_url=_public_url(env),
         slack=_slack(env),
         teams=_teams(env),
     )
@@ -102,6 +105,16 @@ def load_settings(
 
 def _text(env: Mapping[str, str], name: str) -> str:
     return (env.get(name) or "").strip()
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    raw = _text(env, "CALEA_BOT_PUBLIC_URL")
+    if raw and not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", raw):
+        raise ConfigError(
+            f"CALEA_BOT_PUBLIC_URL must be an http(s) base URL like https://bot.example.com, "
+            f"got {raw[:80]!r}"
+        )
+    return raw.rstrip("/") or None
 
 
 def _port(env: Mapping[str, str]) -> int:

@@ -6,7 +6,8 @@ the channel sees, in order:
 - more fresh alerts than `burst_threshold` become one grouped *burst* message, split every
   `max_alerts_per_message`; otherwise each is a *single* message, threaded under its
   proceeding if known;
-- *digest* rows (daily subscribers) come last, as one digest split likewise.
+- *digest* rows (daily subscribers) come next, as one digest split likewise;
+- deadline *reminders* (bot.alerts.reminders) last, one message each.
 Sinks only render and send what the plan says; pacing belongs to the deliverer.
 """
 
@@ -18,7 +19,7 @@ from typing import Literal
 
 from bot.models import Alert, ClaimedAlert, Destination
 
-MessageKind = Literal["single", "update", "burst", "digest"]
+MessageKind = Literal["single", "update", "burst", "digest", "reminder"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class Message:
 
 def plan_messages(entries: Sequence[ClaimedAlert], rules: GroupingRules) -> list[Message]:
     """The messages that deliver one destination's claimed alerts (see the module)."""
+    reminders = [e for e in entries if e.alert.action == "reminder"]
+    entries = [e for e in entries if e.alert.action != "reminder"]
     edits = [e for e in entries if rules.can_edit and e.alert.action == "update" and e.ref]
     edited = {e.alert.outbox_id for e in edits}
     digest = [e for e in entries if e.digest and e.alert.outbox_id not in edited]
@@ -74,6 +77,7 @@ def plan_messages(entries: Sequence[ClaimedAlert], rules: GroupingRules) -> list
     else:
         plan.extend(Message("single", (e,), thread_ref=e.thread_ref) for e in fresh)
     plan.extend(_grouped("digest", digest, rules.max_alerts_per_message))
+    plan.extend(Message("reminder", (e,)) for e in reminders)  # deadline reminders, unthreaded
     return plan
 
 

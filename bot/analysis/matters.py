@@ -104,8 +104,9 @@ def _index_for(matters: Sequence[Matter]) -> _MatterIndex:
 
 def merge_timeline(*groups: Iterable[MatterEvent]) -> tuple[MatterEvent, ...]:
     """All events sorted by date (stable: earlier groups first on the same day), duplicates
-    collapsed. Duplicates are the same date and document, or the same date and label when an
-    event has no document; the first is kept and fills its blanks from the others."""
+    collapsed. Duplicates are the same date and document, the same date and key-date kind
+    ("Comments due …"), or the same date and label; the first is kept and fills its blanks
+    from the others."""
     kept: dict[tuple[dt.date, str], MatterEvent] = {}
     for group in groups:
         for event in group:
@@ -115,10 +116,23 @@ def merge_timeline(*groups: Iterable[MatterEvent]) -> tuple[MatterEvent, ...]:
     return tuple(sorted(kept.values(), key=lambda event: event.date))
 
 
+# What kind of key date a label names, checked in this order (replies before comments).
+_KEY_DATE_KINDS = (
+    (re.compile(r"\breply\s+comments?\s+(?:are\s+)?due\b", re.IGNORECASE), "reply_comments"),
+    (re.compile(r"\bcomments?\s+(?:are\s+)?due\b", re.IGNORECASE), "comments"),
+    (re.compile(r"\btakes?\s+effect\b|\beffective\s+date\b", re.IGNORECASE), "effective"),
+    (re.compile(r"\bcompliance\s+date\b", re.IGNORECASE), "compliance"),
+)
+
+
 def _identity(event: MatterEvent) -> tuple[dt.date, str]:
     if event.document:
         return event.date, "doc:" + document_key(event.document)
-    return event.date, "label:" + " ".join(event.label.casefold().split())
+    label = " ".join(event.label.casefold().split())
+    # "Comments due on the FNPRM" (seeded) and "Comments due — FCC 25-49: …" (from each item
+    # that states the date) are one real event: one row per key date per day.
+    kind = next((k for regex, k in _KEY_DATE_KINDS if regex.search(label)), None)
+    return event.date, ("due:" + kind) if kind else ("label:" + label)
 
 
 def _fill_blanks(first: MatterEvent, other: MatterEvent) -> MatterEvent:

@@ -16,6 +16,7 @@ import click
 from bot import __version__
 from bot.app.build import Paths
 from bot.app.cli_options import common_options
+from bot.app.deadlines_cli import deadlines
 from bot.app.progress import Progress
 from bot.app.run import poll_once, run_bot
 from bot.app.slack_cli import slack
@@ -265,6 +266,7 @@ def demo(paths: Paths, keep: bool) -> None:
     run_demo(paths.feeds, keep=keep)
 
 
+cli.add_command(deadlines)
 cli.add_command(slack)
 cli.add_command(teams)
 

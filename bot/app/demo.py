@@ -3,13 +3,15 @@
 Bundled sample feeds (bot/samples/) are served by a small HTTP server on 127.0.0.1; the bot
 polls them twice (the second time they answer 304), stores everything in a temporary database,
 prints the alerts and then the status — including a source that is blocked and one that
-answers a bot-challenge page, as the real FCC website does.
+answers a bot-challenge page, as the real FCC website does — then the deadlines the samples
+state and a reminder, with the clock set to the week before the first deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import hashlib
 import shutil
 import tempfile
@@ -26,10 +28,13 @@ from bot.app.build import (
     close_pipeline,
     source_names,
 )
+from bot.common.business_days import business_days_before
 from bot.common.clock import utc_now
 from bot.config import Config, load_config
 from bot.models import Source
+from bot.pipeline.deadlines import queue_due_reminders
 from bot.pipeline.deliver import Courier, drain_outbox
+from bot.reports.deadlines import render_deadlines
 from bot.reports.status import build_status
 from bot.reports.text import render_cycle, render_status
 from bot.sinks.console import ConsoleSink
@@ -124,6 +129,7 @@ def run_demo(feeds_path: Path, *, keep: bool = False) -> None:
             click.echo(render_cycle(report))
         click.secho("\n== Status", bold=True)
         click.echo(render_status(build_status(config, store, utc_now())))
+        _show_deadlines(store, couriers, config)
     finally:
         store.close()
         server.shutdown()
@@ -132,6 +138,26 @@ def run_demo(feeds_path: Path, *, keep: bool = False) -> None:
             click.echo(f"\ndemo database kept at {folder / 'demo.db'}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _show_deadlines(store: Store, couriers: dict[str, Courier], config: Config) -> None:
+    """The deadlines the samples state, as of a week before the first; then its T-7 reminder."""
+    dated = store.deadlines.all_dated()
+    if not dated:
+        return
+    first = min(d.due_date for d in dated if d.due_date)
+    as_of = dt.datetime.combine(
+        business_days_before(first, 7), dt.time(12), tzinfo=dt.UTC
+    )  # the samples are from 2025: the demo's clock is set to that week
+    click.secho(f"\n== Deadlines (as of {as_of:%a %d %b %Y})", bold=True)
+    click.echo(render_deadlines(store.deadlines.upcoming(as_of.date()), as_of.date()))
+    click.secho("\n== Reminders due that day (T-7 business days), through the outbox", bold=True)
+    queued = queue_due_reminders(store, now=as_of)
+    drain_outbox(store, couriers, now=as_of, source_names=source_names(config))
+    click.echo(
+        f"{queued} reminder(s) sent; running the job again queues none: "
+        f"{queue_due_reminders(store, now=as_of)}"
+    )
 
 
 async def _one_cycle(config: Config, store: Store):

@@ -19,6 +19,7 @@ from bot import __version__
 from bot.alerts.digest_schedule import DigestSchedule
 from bot.app.adapters import ChatPlatforms, ensure_console_destination, load_platforms
 from bot.app.build import Paths, build_pipeline, close_pipeline, source_names
+from bot.app.calendar_route import calendar_route
 from bot.app.progress import Progress
 from bot.app.web import WebServer, build_web_app
 from bot.commands.context import CommandServices
@@ -56,6 +57,7 @@ def connect_platforms(
             store=Store(paths.db),
             probe_url=url_prober(config),
             digest_time=digests.local_time.strftime("%H:%M"),
+            public_url=paths.settings.public_url,
         )
 
     platforms = load_platforms(paths.settings, services, console=console)
@@ -131,7 +133,8 @@ def run_bot(paths: Paths) -> None:
         async def main() -> None:
             web = None
             if port is not None:
-                app = build_web_app(routes, health=platforms.health)
+                calendar = calendar_route(lambda: Store(paths.db))
+                app = build_web_app([*routes, calendar], health=platforms.health)
                 web = WebServer(app, host=settings.host, port=port)
                 await web.start()
             platforms.start()

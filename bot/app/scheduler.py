@@ -23,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app.maintenance import schedule_retention
 from bot.common.clock import utc_now
 from bot.models import Source
+from bot.pipeline.deadlines import queue_due_reminders
 from bot.pipeline.deliver import Courier, drain_outbox
 from bot.pipeline.poll import Pipeline
 from bot.store import Store
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_SECONDS = 5
 SYNC_INTERVAL_SECONDS = 60
+REMINDER_INTERVAL_SECONDS = 60
 SHUTDOWN_GRACE_SECONDS = 15
 
 
@@ -94,6 +96,23 @@ class BotScheduler:
         finally:
             store.close()
 
+    def queue_reminders(self) -> int:
+        """Queue the deadline reminders due by the pipeline's clock (the outbox sends them)."""
+        store = self.delivery_store_factory()
+        try:
+            return queue_due_reminders(store, now=self.pipeline.clock())
+        finally:
+            store.close()
+
+    async def _reminder_job(self) -> None:
+        if self._stop.is_set():
+            return
+        with self._tracked():
+            try:
+                await asyncio.to_thread(self.queue_reminders)
+            except Exception:  # noqa: BLE001 - the next run queues what this one missed
+                log.exception("queueing deadline reminders failed")
+
     async def _drain_job(self) -> None:
         if self._stop.is_set():
             return
@@ -125,6 +144,14 @@ class BotScheduler:
             self._drain_job,
             IntervalTrigger(seconds=self.drain_interval),
             id="outbox",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utc_now(),
+        )
+        scheduler.add_job(
+            self._reminder_job,
+            IntervalTrigger(seconds=REMINDER_INTERVAL_SECONDS),
+            id="reminders",
             max_instances=1,
             coalesce=True,
             next_run_time=utc_now(),

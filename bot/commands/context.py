@@ -39,3 +39,4 @@ class CommandServices:
     probe_url: Callable[[str], Awaitable[ProbeResult]] | None = None  # used by `feeds add`
     digest_time: str = "08:00"  # local time of daily digests, for help text
     resolve_host: Resolver = socket.getaddrinfo  # `feeds add` checks where a URL points
+    public_url: str | None = None  # CALEA_BOT_PUBLIC_URL: `calendar` links start with it

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from bot.commands.arguments import CommandError, clean_input, did_you_mean, shown
 from bot.commands.context import CommandContext, CommandServices
+from bot.commands.deadlines import calendar_command, deadlines_command, remind_command
 from bot.commands.feeds import feeds_command
 from bot.commands.help import HELP, command_help_reply, help_reply, usage_of
 from bot.commands.reply import Reply, error_reply
@@ -39,6 +40,9 @@ HANDLERS: dict[str, Handler] = {
     "latest": latest_command,
     "search": search_command,
     "feeds": feeds_command,
+    "deadlines": deadlines_command,
+    "remind": remind_command,
+    "calendar": calendar_command,
 }
 ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "subs": "subscriptions", "feed": "feeds"}
 HELP_WORDS = ("help", "--help", "-h", "?")

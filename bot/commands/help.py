@@ -76,6 +76,25 @@ HELP: dict[str, CommandHelp] = {
             "chat: feeds.yaml's are edited in the file.",
             admin_only="feeds add and feeds remove",
         ),
+        CommandHelp(
+            "deadlines",
+            "deadlines [topic|matter|docket]",
+            "Upcoming deadlines, soonest first, with days left, the document and its link.",
+            "With no argument: this channel's topics. A filing deadline on a weekend or federal "
+            "holiday shows its stated date and the next business day (47 CFR 1.4). "
+            "Example: deadlines PS 22-329",
+        ),
+        CommandHelp(
+            "remind",
+            "remind <business days…> | remind off",
+            "When this channel is reminded of its deadlines (default T-7 and T-1 business days).",
+            "Example: remind 14 7 1. A changed deadline (extension) is announced at once.",
+        ),
+        CommandHelp(
+            "calendar",
+            "calendar",
+            "This channel's deadline calendar (iCalendar) link, shown only to you.",
+        ),
         CommandHelp("help", "help [command]", "This list, or the details of one command."),
     )
 }

@@ -26,6 +26,7 @@ from bot.feeds.fetch import Fetcher
 from bot.models import AnalyzedItem, CycleReport, FetchResult, Health, Source
 from bot.pipeline.analyze import AnalyzedFeed
 from bot.pipeline.analyzer import Analyzer
+from bot.pipeline.deadlines import record_deadlines
 from bot.pipeline.poll_log import report_poll
 from bot.store import IngestResult, Store
 
@@ -217,6 +218,7 @@ def store_items(
         digest_at=digest_at,
     )
     result.alerts_queued = store.outbox.enqueue(decision.alerts, now)
+    result.alerts_queued += record_deadlines(store, source, items, now=now)
     result.quiet = decision.quiet
     result.warnings.extend(decision.warnings)
     return result

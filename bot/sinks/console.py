@@ -16,7 +16,7 @@ CONSOLE_RULES = GroupingRules(burst_threshold=10**9)
 
 def render_console_alert(alert: Alert) -> str:
     """A multi-line, plain-text rendering of one alert."""
-    marker = "UPDATED" if alert.action == "update" else "NEW"
+    marker = {"update": "UPDATED", "reminder": "DEADLINE"}.get(alert.action, "NEW")
     published = alert.published.strftime("%Y-%m-%d %H:%M UTC") if alert.published else "undated"
     lines = [
         f"[{marker}] {one_line(alert.source_name)} · {published}",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.models import ClaimedAlert
 from bot.store.database import open_database, transaction
+from bot.store.deadlines import Deadlines
 from bot.store.ingest import IngestResult, ItemWriter
 from bot.store.outbox import Outbox
 from bot.store.queries import Queries, StoredItem
@@ -40,6 +41,7 @@ class Store:
         self.subscriptions = Subscriptions(self.db)
         self.queries = Queries(self.db)
         self.user_sources = UserSources(self.db)
+        self.deadlines = Deadlines(self.db)
 
     def transaction(self):
         """Context manager for one atomic write spanning several repositories."""

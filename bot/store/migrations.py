@@ -254,3 +254,69 @@ def _instance_lease(db: sqlite_utils.Database) -> None:
         );
         """,
     )
+
+
+@migration("0005_deadlines")
+def _deadlines(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- One row per real deadline: a document's (or docket's) comment, reply, effective …
+        -- date, merged across sources. `version` grows when the due date changes (extension,
+        -- correction); reminders are keyed by it, so a change re-announces.
+        CREATE TABLE deadlines (
+            id INTEGER PRIMARY KEY,
+            subject TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            stated_date TEXT,
+            due_date TEXT,
+            previous_due_date TEXT,
+            relative_days INTEGER,
+            basis TEXT NOT NULL,
+            confidence TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            event_id INTEGER,
+            title TEXT NOT NULL,
+            link TEXT,
+            dockets TEXT NOT NULL DEFAULT '[]',
+            documents TEXT NOT NULL DEFAULT '[]',
+            topics TEXT NOT NULL DEFAULT '[]',
+            matters TEXT NOT NULL DEFAULT '[]',
+            item_ids TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (subject, kind)
+        );
+        CREATE INDEX deadlines_due ON deadlines(due_date);
+        -- "doc:FCC 25-81", "fr:2025-22830", "docket:PS 22-329" → deadlines (merging, look-ups).
+        CREATE TABLE deadline_refs (
+            ref TEXT NOT NULL,
+            deadline_id INTEGER NOT NULL,
+            PRIMARY KEY (ref, deadline_id)
+        ) WITHOUT ROWID;
+        -- Per destination: business days before a deadline to remind ("[7, 1]"; "[]" = off).
+        CREATE TABLE reminder_settings (
+            destination_id INTEGER PRIMARY KEY,
+            offsets TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- Exactly once: one reminder per deadline × destination × offset × deadline version
+        -- (offset -1 announces a changed date). Each has one outbox row (action 'reminder').
+        CREATE TABLE reminders (
+            id INTEGER PRIMARY KEY,
+            deadline_id INTEGER NOT NULL,
+            destination_id INTEGER NOT NULL,
+            offset_days INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (deadline_id, destination_id, offset_days, version)
+        );
+        ALTER TABLE outbox ADD COLUMN reminder_id INTEGER;
+        -- The unguessable token of each destination's iCalendar feed.
+        CREATE TABLE calendar_tokens (
+            destination_id INTEGER PRIMARY KEY,
+            token TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        """,
+    )

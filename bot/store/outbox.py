@@ -17,6 +17,7 @@ import sqlite_utils
 from bot.alerts.policy import QueuedAlert
 from bot.models import Alert, ClaimedAlert, DeliveryOutcome, KeyDate, TopicMatch
 from bot.store.database import from_iso, iso, transaction
+from bot.store.deadlines import Deadlines
 from bot.store.subscriptions import destination_from_row
 
 
@@ -63,7 +64,8 @@ class Outbox:
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
                 "SELECT DISTINCT event_id, destination_id FROM outbox "
-                f"WHERE event_id IN ({marks}) AND state IN ('sent', 'sending')",
+                f"WHERE event_id IN ({marks}) AND state IN ('sent', 'sending') "
+                "AND reminder_id IS NULL",
                 chunk,
             )
             for event_id, destination_id in rows.fetchall():
@@ -109,7 +111,7 @@ class Outbox:
                     [iso(now), *ids],
                 )
         try:
-            return [self._load(outbox_id) for outbox_id in ids]
+            return [self._load(outbox_id, now) for outbox_id in ids]
         except BaseException:
             self.release(ids)
             raise
@@ -208,7 +210,7 @@ class Outbox:
 
     # -- loading --------------------------------------------------------------------------
 
-    def _load(self, outbox_id: int) -> ClaimedAlert:
+    def _load(self, outbox_id: int, now: dt.datetime | None = None) -> ClaimedAlert:
         row = next(
             self.db.query(
                 "SELECT o.*, d.platform, d.address, d.name, d.paused_reason, "
@@ -219,10 +221,14 @@ class Outbox:
         )
         first_ref = self.db.execute(
             "SELECT ref FROM outbox WHERE event_id = ? AND destination_id = ? AND ref IS NOT NULL "
-            "ORDER BY revision LIMIT 1",
+            "AND reminder_id IS NULL ORDER BY revision LIMIT 1",
             [row["event_id"], row["destination_id"]],
         ).fetchone()
-        alert = load_alert(self.db, row["event_id"], outbox_id, row["action"], row["revision"])
+        if row["reminder_id"] is not None:  # a deadline reminder (bot.store.deadlines)
+            today = (now or dt.datetime.now(dt.UTC)).date()
+            alert = Deadlines(self.db).reminder_alert(row["reminder_id"], outbox_id, today)
+        else:
+            alert = load_alert(self.db, row["event_id"], outbox_id, row["action"], row["revision"])
         thread = None
         if alert.thread_key:
             thread = self.db.execute(

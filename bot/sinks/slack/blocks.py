@@ -110,7 +110,7 @@ def _alert_buttons(alert: Alert) -> list[dict]:
 
 def render_alert_text(alert: Alert) -> str:
     """The notification/fallback text of one alert (escaped: Slack parses it like mrkdwn)."""
-    verb = "Updated" if alert.action == "update" else "New"
+    verb = {"update": "Updated", "reminder": "Deadline"}.get(alert.action, "New")
     title = single_line(alert.title) or "(untitled)"
     return escaped(f"{verb} from {single_line(alert.source_name)}: {title}", MAX_FALLBACK_TEXT)
 
@@ -118,6 +118,7 @@ def render_alert_text(alert: Alert) -> str:
 def render_alert_blocks(alert: Alert) -> list[dict]:
     """One alert as Block Kit: source and date, linked title, summary, facts and buttons."""
     marker = f"*Updated* (revision {alert.revision})" if alert.action == "update" else "*New*"
+    marker = "*Deadline*" if alert.action == "reminder" else marker
     source = escaped(single_line(alert.source_name), 200)
     blocks = [
         context(f"{marker} · {source} · {slack_date(alert.published)}"),

@@ -113,7 +113,7 @@ class SlackSink:
 
     @staticmethod
     def _render(message: Message) -> list[_Post]:
-        if message.kind in ("single", "update"):
+        if message.kind in ("single", "update", "reminder"):
             (entry,) = message.entries
             return [
                 _Post(
