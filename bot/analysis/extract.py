@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Generic, TypeVar
 
+from bot.common.business_days import roll_forward
 from bot.models import Identifiers, KeyDate, ParsedItem, RelativeDate
 
 MAX_PER_KIND = 50
@@ -487,35 +488,9 @@ def find_relative_dates(text: str) -> tuple[RelativeDate, ...]:
     return found.values()
 
 
-def _federal_holidays(year: int) -> set[dt.date]:
-    """U.S. federal legal holidays (5 U.S.C. 6103) as observed, for 47 CFR 1.4 day counting."""
-
-    def nth_weekday(month: int, weekday: int, nth: int) -> dt.date:
-        first = dt.date(year, month, 1)
-        return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
-
-    def last_monday(month: int) -> dt.date:
-        day = dt.date(year, month + 1, 1) - dt.timedelta(days=1)
-        return day - dt.timedelta(days=day.weekday())
-
-    fixed = [dt.date(year, m, d) for m, d in ((1, 1), (6, 19), (7, 4), (11, 11), (12, 25))]
-    observed = {day + dt.timedelta(days={5: -1, 6: 1}.get(day.weekday(), 0)) for day in fixed}
-    return observed | {
-        nth_weekday(1, 0, 3),  # Birthday of Martin Luther King, Jr.
-        nth_weekday(2, 0, 3),  # Washington's Birthday
-        last_monday(5),  # Memorial Day
-        nth_weekday(9, 0, 1),  # Labor Day
-        nth_weekday(10, 0, 2),  # Columbus Day
-        nth_weekday(11, 3, 4),  # Thanksgiving Day
-    }
-
-
 def resolve_relative_date(relative: RelativeDate, published: dt.date) -> KeyDate:
     """The deadline N days after an FR publication, moved past weekends and holidays (§ 1.4)."""
-    day = published + dt.timedelta(days=relative.days)
-    while day.weekday() >= 5 or day in _federal_holidays(day.year):
-        day += dt.timedelta(days=1)
-    return KeyDate(relative.kind, day)
+    return KeyDate(relative.kind, roll_forward(published + dt.timedelta(days=relative.days)))
 
 
 def _is_federal_register_publication(item: ParsedItem) -> bool:
