@@ -14,9 +14,12 @@ from collections.abc import Callable, Sequence
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
+
+from bot.app.body_deadline import BodyDeadline
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +33,25 @@ def _checks(health: Health | None, key: str) -> tuple[bool, dict]:
     return ok, {"ok": ok, **checks}
 
 
-def build_web_app(routes: Sequence[BaseRoute], health: Health | None = None) -> Starlette:
-    """An ASGI app with the adapters' routes, /healthz and /readyz (`health`: per platform)."""
+def build_web_app(
+    routes: Sequence[BaseRoute], health: Health | None = None, ready: Health | None = None
+) -> Starlette:
+    """An ASGI app with the adapters' routes, /healthz and /readyz.
+
+    `health`: each platform's connection (both endpoints); `ready`: the bot's own readiness
+    checks (bot.app.readiness; /readyz only, run in a worker thread: they query the database).
+    """
 
     async def healthz(_: Request) -> JSONResponse:
         ok, body = _checks(health, "ok")
         return JSONResponse(body, status_code=200 if ok else 503)
 
+    def both() -> dict[str, dict]:
+        return {**(ready() if ready else {}), **(health() if health else {})}
+
     async def readyz(_: Request) -> JSONResponse:
-        ok, body = _checks(health, "ready")
+        checks = await run_in_threadpool(both)
+        ok, body = _checks(lambda: checks, "ready")
         return JSONResponse(body, status_code=200 if ok else 503)
 
     return Starlette(
@@ -51,11 +64,33 @@ def build_web_app(routes: Sequence[BaseRoute], health: Health | None = None) -> 
 
 
 class WebServer:
-    """uvicorn serving an app on host:port inside the running event loop."""
+    """uvicorn serving an app on host:port inside the running event loop.
 
-    def __init__(self, app: Starlette, *, host: str = "0.0.0.0", port: int = 3000) -> None:
+    Hostile clients cannot exhaust it: a request body must arrive within `body_timeout`
+    seconds (408 otherwise, see BodyDeadline), at most `max_connections` connections and
+    requests are served at once (503 above), and idle keep-alive connections close after
+    `keepalive` seconds.
+    """
+
+    def __init__(
+        self,
+        app: Starlette,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        body_timeout: float = 10.0,
+        max_connections: int = 200,
+        keepalive: float = 5.0,
+    ) -> None:
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+            BodyDeadline(app, body_timeout),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            limit_concurrency=max_connections,
+            timeout_keep_alive=max(1, round(keepalive)),
         )
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # the bot owns SIGINT/SIGTERM

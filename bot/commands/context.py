@@ -39,3 +39,5 @@ class CommandServices:
     probe_url: Callable[[str], Awaitable[ProbeResult]] | None = None  # used by `feeds add`
     digest_time: str = "08:00"  # local time of daily digests, for help text
     resolve_host: Resolver = socket.getaddrinfo  # `feeds add` checks where a URL points
+    # Told (platform, command name, seconds) after each command (metrics); None: nobody.
+    observe_command: Callable[[str, str, float], object] | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Callable, Sequence
 
 from bot.commands.arguments import CommandError, clean_input, did_you_mean, shown
@@ -46,6 +47,22 @@ HELP_WORDS = ("help", "--help", "-h", "?")
 
 def run_command(text: str, ctx: CommandContext, services: CommandServices) -> Reply:
     """Run one chat command and return its reply; never raises."""
+    started = time.monotonic()
+    reply = _answer(text, ctx, services)
+    if services.observe_command is not None:
+        services.observe_command(ctx.platform, command_name(text), time.monotonic() - started)
+    return reply
+
+
+def command_name(text: str) -> str:
+    """The subcommand a text asks for, from a fixed set ("other" for anything unknown)."""
+    words = clean_input(text).split()
+    name = ALIASES.get(words[0].lower(), words[0].lower()) if words else "help"
+    name = "help" if name in HELP_WORDS else name
+    return name if name in HANDLERS or name == "help" else "other"
+
+
+def _answer(text: str, ctx: CommandContext, services: CommandServices) -> Reply:
     try:
         return _run(text, ctx, services)
     except CommandError as exc:

@@ -254,3 +254,34 @@ def _instance_lease(db: sqlite_utils.Database) -> None:
         );
         """,
     )
+
+
+@migration("0007_ops_notices_and_replay")
+def _ops_notices_and_replay(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- Messages to the admin channel (a source broke or recovered): queued in the poll's
+        -- transaction, at most once per key, delivered by the outbox drain.
+        CREATE TABLE notices (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            address TEXT NOT NULL,
+            key TEXT NOT NULL,
+            text TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            last_error TEXT,
+            UNIQUE (platform, address, key)
+        );
+        CREATE INDEX notices_due ON notices(state, next_attempt_at);
+        -- Teams activity ids already answered, kept for the replay window (survive restarts).
+        CREATE TABLE seen_activities (
+            activity_id TEXT PRIMARY KEY,
+            seen_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    )

@@ -23,6 +23,7 @@ from bot.models import ClaimedAlert, DeliveryOutcome, SendResult
 from bot.pipeline.sink import Pace
 from bot.sinks.slack.blocks import SlackMessage, render_alert, render_burst, render_digest
 from bot.sinks.slack.errors import EDIT_IMPOSSIBLE_ERRORS, PAYLOAD_ERRORS, Failure, classify
+from bot.sinks.slack.mrkdwn import escape_mrkdwn
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,20 @@ class SlackSink:
                 return _result(failure, delivered)
             delivered.extend(post.entries)
         return SendResult("sent", ref=ts if len(posts) == 1 else None)
+
+    def send_notice(self, address: str, text: str, pace: Pace) -> SendResult:
+        """Post an admin notice as escaped plain mrkdwn (no mentions, no forged links)."""
+        try:
+            with pace():
+                response = self.client.chat_postMessage(
+                    channel=address,
+                    text=escape_mrkdwn(text),
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a result
+            return _result(classify(exc, where=address))
+        return SendResult("sent", ref=response.get("ts"))
 
     @staticmethod
     def _render(message: Message) -> list[_Post]:
