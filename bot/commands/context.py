@@ -6,9 +6,11 @@ process, then call `bot.commands.dispatch.run_command`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import socket
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from bot.config import Config
@@ -41,3 +43,6 @@ class CommandServices:
     resolve_host: Resolver = socket.getaddrinfo  # `feeds add` checks where a URL points
     # Told (platform, command name, seconds) after each command (metrics); None: nobody.
     observe_command: Callable[[str, str, float], object] | None = None
+    # Entered around slow network work (`feeds add` resolving and probing a URL): an adapter
+    # that serialises commands with a lock releases it there, so other commands keep running.
+    outside_lock: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext

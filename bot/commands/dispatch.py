@@ -62,6 +62,16 @@ def command_name(text: str) -> str:
     return name if name in HANDLERS or name == "help" else "other"
 
 
+#: What reply buttons may run (bot.commands.search makes "search --page N …"): read-only
+#: commands only, so a forged or replayed button value cannot change anything.
+FOLLOW_UP_COMMANDS = frozenset({"search", "latest", "topics", "subscriptions", "status", "help"})
+
+
+def follow_up_allowed(text: str) -> bool:
+    """True when a button's command text is one a reply button is made for."""
+    return command_name(text) in FOLLOW_UP_COMMANDS
+
+
 def _answer(text: str, ctx: CommandContext, services: CommandServices) -> Reply:
     try:
         return _run(text, ctx, services)
