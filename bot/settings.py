@@ -68,7 +68,7 @@ class OpsSettings(BaseModel):
     admin_channel: str | None = None  # Slack channel id told when a source breaks or recovers
     outbox_stuck_minutes: float = 15.0  # /readyz: oldest due alert older than this → not ready
     http_body_timeout: float = 10.0  # seconds to receive a request body
-    http_max_connections: int = 200  # uvicorn limit_concurrency (503 above it)
+    http_max_connections: int = 500  # uvicorn limit_concurrency (503 above it)
     http_keepalive: float = 5.0  # idle keep-alive connections close after this
 
 
@@ -205,7 +205,7 @@ def _ops(env: Mapping[str, str]) -> OpsSettings:
             env, "CALEA_BOT_OUTBOX_STUCK_MINUTES", 15.0, "minutes"
         ),
         http_body_timeout=_seconds(env, "CALEA_BOT_HTTP_BODY_TIMEOUT", 10.0),
-        http_max_connections=_count(env, "CALEA_BOT_HTTP_MAX_CONNECTIONS", 200),
+        http_max_connections=_count(env, "CALEA_BOT_HTTP_MAX_CONNECTIONS", 500),
         http_keepalive=_seconds(env, "CALEA_BOT_HTTP_KEEPALIVE", 5.0),
     )
 

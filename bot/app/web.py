@@ -79,7 +79,7 @@ class WebServer:
         host: str = "0.0.0.0",
         port: int = 3000,
         body_timeout: float = 10.0,
-        max_connections: int = 200,
+        max_connections: int = 500,
         keepalive: float = 5.0,
     ) -> None:
         config = uvicorn.Config(

@@ -69,7 +69,7 @@ def test_slow_bodies_get_408_while_healthz_keeps_answering():
 
 def test_http_limits_are_settings_with_defaults():
     ops = load_settings({}).ops
-    assert (ops.http_body_timeout, ops.http_max_connections, ops.http_keepalive) == (10, 200, 5)
+    assert (ops.http_body_timeout, ops.http_max_connections, ops.http_keepalive) == (10, 500, 5)
     env = {"CALEA_BOT_HTTP_BODY_TIMEOUT": "2", "CALEA_BOT_HTTP_MAX_CONNECTIONS": "50"}
     ops = load_settings(env).ops
     assert (ops.http_body_timeout, ops.http_max_connections) == (2, 50)

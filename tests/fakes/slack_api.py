@@ -139,6 +139,10 @@ def invalid_blocks(blocks: Any) -> str | None:
     return None
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # bursts of concurrent response_url posts, as Slack accepts
+
+
 class FakeSlackApi:
     """A threaded loopback HTTP server speaking enough of the Slack Web API for the bot."""
 
@@ -162,12 +166,13 @@ class FakeSlackApi:
         self.bot_user_id = bot_user_id
         self.clock = clock
         self.min_post_interval = min_post_interval
+        self.response_delay = 0.0  # seconds each response_url post takes
         self.users: dict[str, dict] = {}
         self.state = FakeState()
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
         self._ts = itertools.count(1)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.fake = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
@@ -502,6 +507,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         path = urllib.parse.urlsplit(self.path).path
         if path.startswith("/response/"):
+            time.sleep(self.fake.response_delay)  # a slow response_url (Slack under load)
             self.fake.record_response(json.loads(body or b"{}"))
             self._reply(200, {}, {"_raw": "ok"})
             return

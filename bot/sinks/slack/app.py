@@ -19,6 +19,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -37,6 +38,8 @@ from bot.sinks.slack.workspace import Workspace
 log = logging.getLogger(__name__)
 
 COMMAND = "/calea"
+#: Bolt listener threads: 200 concurrent commands with a 250 ms response_url ack in < 1 s.
+LISTENER_THREADS = 64
 MUTE_ACTIONS = re.compile(rf"^{MUTE_ACTION}(_\d+)?$")
 COMMAND_ACTIONS = re.compile(rf"^{COMMAND_ACTION}_\d+$")
 OPEN_ACTIONS = re.compile(rf"^{OPEN_ACTION}(_\d+)?$")
@@ -277,7 +280,12 @@ class SlackHandlers:
 
 
 def build_app(handlers: SlackHandlers, *, client: WebClient, signing_secret: str) -> App:
-    """A Bolt App with the handlers registered; makes no network call."""
+    """A Bolt App with the handlers registered; makes no network call.
+
+    Its listener pool is LISTENER_THREADS wide, not Bolt's 5: each listener acks at once but
+    then holds its thread while it answers through the response_url, so with 5 threads a
+    burst of commands and a slow response_url delayed the acks of the rest past 3 s.
+    """
     logging.getLogger("slack_bolt.App").addFilter(_without_token_notice)
     app = App(
         client=client,
@@ -285,6 +293,9 @@ def build_app(handlers: SlackHandlers, *, client: WebClient, signing_secret: str
         token_verification_enabled=False,  # SlackIntegration.verify() calls auth.test itself
         before_authorize=handlers.guard,
         name="calea-bot",
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"
+        ),
     )
     app.command(COMMAND)(handlers.command)
     app.action(MUTE_ACTIONS)(handlers.mute)
