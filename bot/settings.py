@@ -57,6 +57,8 @@ class TeamsSettings(BaseModel):
     admins: frozenset[str] = frozenset()
     allowed_hosts: tuple[str, ...] = ()
     admin_channel: str | None = None  # a registered Teams channel told about broken sources
+    proxy: str | None = Field(default=None, repr=False)  # HTTPS_PROXY for Workflows posts
+    no_proxy: tuple[str, ...] = ()  # NO_PROXY host suffixes
 
 
 class OpsSettings(BaseModel):
@@ -294,7 +296,24 @@ def _teams(env: Mapping[str, str]) -> TeamsSettings:
         admins=frozenset(a.lower() for a in _ids(_text(env, "CALEA_BOT_TEAMS_ADMINS"))),
         allowed_hosts=hosts,
         admin_channel=_text(env, "CALEA_BOT_TEAMS_ADMIN_CHANNEL") or None,
+        proxy=_proxy(env),
+        no_proxy=tuple(
+            part.strip().lstrip(".").lower()
+            for part in (_text(env, "NO_PROXY") or _text(env, "no_proxy")).split(",")
+            if part.strip()
+        ),
     )
+
+
+def _proxy(env: Mapping[str, str]) -> str | None:
+    """HTTPS_PROXY (or ALL_PROXY), as httpx reads it for feeds and slack_sdk for Slack."""
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        value = _text(env, name)
+        if value:
+            if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname:
+                raise ConfigError(f"{name} must be an http:// or https:// proxy URL")
+            return value
+    return None
 
 
 def parse_teams_secret(value: str | None) -> bytes | None:

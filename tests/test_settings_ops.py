@@ -43,3 +43,12 @@ def test_ops_values_are_read():
     assert settings.ops.metrics and settings.ops.admin_channel == "C0ADMIN1"
     assert settings.ops.outbox_stuck_minutes == 5
     assert settings.teams.admin_channel == "Compliance ops"
+
+
+def test_https_proxy_is_read_for_teams_and_never_echoed():
+    teams = load_settings({"HTTPS_PROXY": "http://u:pw@proxy:3128", "NO_PROXY": ".corp,x"}).teams
+    assert teams.proxy == "http://u:pw@proxy:3128" and teams.no_proxy == ("corp", "x")
+    assert "pw" not in repr(teams)
+    with pytest.raises(ConfigError) as error:
+        load_settings({"HTTPS_PROXY": "ftp://u:pw@proxy"})
+    assert "HTTPS_PROXY" in str(error.value) and "pw" not in str(error.value)

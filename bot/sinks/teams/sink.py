@@ -73,13 +73,18 @@ class TeamsSink:
         policy: WebhookUrlPolicy | None = None,
         settings: TeamsSinkSettings | None = None,
         poster: WorkflowsPoster | None = None,
+        proxy: str | None = None,
+        no_proxy: tuple[str, ...] = (),
     ) -> None:
         self.settings = settings or TeamsSinkSettings()
         self.rules = self.settings.rules
         self.policy = policy or WebhookUrlPolicy()
         self._lookup = lookup
         self._poster = poster or WorkflowsPoster(
-            connect_timeout=self.settings.connect_timeout, timeout=self.settings.timeout
+            connect_timeout=self.settings.connect_timeout,
+            timeout=self.settings.timeout,
+            proxy=proxy,
+            no_proxy=no_proxy,
         )
 
     def close(self) -> None:
