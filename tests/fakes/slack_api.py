@@ -117,6 +117,9 @@ class FakeState:
     views: list[dict] = field(default_factory=list)  # views.publish arguments
     last_post: dict[str, float] = field(default_factory=dict)
     failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    #: Public channels the bot posts to without being a member: history says not_in_channel.
+    outsider_channels: set[str] = field(default_factory=set)
+    joined: set[str] = field(default_factory=set)  # channels joined with conversations.join
 
 
 def _truthy(value: Any) -> bool:
@@ -437,6 +440,8 @@ class FakeSlackApi:
 
     def _api_conversations_history(self, params: dict) -> tuple[int, dict, dict]:
         channel = params.get("channel")
+        if channel in self.state.outsider_channels:  # posted to via chat:write.public only
+            return 200, {}, {"ok": False, "error": "not_in_channel"}
         limit = int(params.get("limit") or 100)
         with_metadata = _truthy(params.get("include_all_metadata"))
         top = [
@@ -451,6 +456,12 @@ class FakeSlackApi:
                 replies[m.thread_ts] = replies.get(m.thread_ts, 0) + 1
         history = [m.as_history(with_metadata, replies.get(m.ts, 0)) for m in newest_first]
         return 200, {}, {"ok": True, "messages": history}
+
+    def _api_conversations_join(self, params: dict) -> tuple[int, dict, dict]:
+        channel = params.get("channel")
+        self.state.joined.add(channel)
+        self.state.outsider_channels.discard(channel)
+        return 200, {}, {"ok": True, "channel": {"id": channel}}
 
     def _api_conversations_replies(self, params: dict) -> tuple[int, dict, dict]:
         channel, ts = params.get("channel"), params.get("ts")
