@@ -72,6 +72,7 @@ class OpsSettings(BaseModel):
     http_body_timeout: float = 10.0  # seconds to receive a request body
     http_max_connections: int = 500  # uvicorn limit_concurrency (503 above it)
     http_keepalive: float = 5.0  # idle keep-alive connections close after this
+    subscribe_admins_only: bool = False  # only admins may subscribe/unsubscribe channels
 
 
 class Settings(BaseModel):
@@ -209,6 +210,7 @@ def _ops(env: Mapping[str, str]) -> OpsSettings:
         http_body_timeout=_seconds(env, "CALEA_BOT_HTTP_BODY_TIMEOUT", 10.0),
         http_max_connections=_count(env, "CALEA_BOT_HTTP_MAX_CONNECTIONS", 500),
         http_keepalive=_seconds(env, "CALEA_BOT_HTTP_KEEPALIVE", 5.0),
+        subscribe_admins_only=_flag(env, "CALEA_BOT_SUBSCRIBE_ADMINS_ONLY"),
     )
 
 

@@ -19,6 +19,7 @@ def test_ops_defaults():
     ("name", "value"),
     [
         ("CALEA_BOT_METRICS", "maybe"),
+        ("CALEA_BOT_SUBSCRIBE_ADMINS_ONLY", "2"),
         ("CALEA_BOT_ADMIN_CHANNEL", "#general"),
         ("CALEA_BOT_OUTBOX_STUCK_MINUTES", "0"),
         ("CALEA_BOT_HTTP_BODY_TIMEOUT", "-1"),

@@ -60,6 +60,7 @@ def connect_platforms(
             probe_url=url_prober(config),
             digest_time=digests.local_time.strftime("%H:%M"),
             observe_command=metrics.observe_command if metrics else None,
+            subscribe_admins_only=paths.settings.ops.subscribe_admins_only,
         )
 
     platforms = load_platforms(paths.settings, services, console=console)

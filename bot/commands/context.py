@@ -46,3 +46,4 @@ class CommandServices:
     # Entered around slow network work (`feeds add` resolving and probing a URL): an adapter
     # that serialises commands with a lock releases it there, so other commands keep running.
     outside_lock: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
+    subscribe_admins_only: bool = False  # CALEA_BOT_SUBSCRIBE_ADMINS_ONLY

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from bot.commands.arguments import CommandError, clean_input, did_you_mean, shown
+from bot.commands.audit import audit_command
 from bot.commands.context import CommandContext, CommandServices
 from bot.commands.feeds import feeds_command
 from bot.commands.help import HELP, command_help_reply, help_reply, usage_of
@@ -40,6 +41,7 @@ HANDLERS: dict[str, Handler] = {
     "latest": latest_command,
     "search": search_command,
     "feeds": feeds_command,
+    "audit": audit_command,
 }
 ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "subs": "subscriptions", "feed": "feeds"}
 HELP_WORDS = ("help", "--help", "-h", "?")

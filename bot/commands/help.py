@@ -76,6 +76,13 @@ HELP: dict[str, CommandHelp] = {
             "chat: feeds.yaml's are edited in the file.",
             admin_only="feeds add and feeds remove",
         ),
+        CommandHelp(
+            "audit",
+            "audit [n]",
+            "Admins: the latest subscription changes on this platform — who, what, when.",
+            "n up to 50, default 10. `calea-bot audit --json` prints the whole log.",
+            admin_only="audit",
+        ),
         CommandHelp("help", "help [command]", "This list, or the details of one command."),
     )
 }

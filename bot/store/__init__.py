@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.models import ClaimedAlert
+from bot.store.audit import SubscriptionAudit
 from bot.store.database import open_database, transaction
 from bot.store.health import StoreHealth
 from bot.store.ingest import IngestResult, ItemWriter
@@ -46,6 +47,7 @@ class Store:
         self.notices = Notices(self.db)
         self.health = StoreHealth(self.db)
         self.seen_activities = SeenActivities(self.db)
+        self.audit = SubscriptionAudit(self.db)
 
     def transaction(self):
         """Context manager for one atomic write spanning several repositories."""

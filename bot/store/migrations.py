@@ -256,8 +256,8 @@ def _instance_lease(db: sqlite_utils.Database) -> None:
     )
 
 
-@migration("0007_ops_notices_and_replay")
-def _ops_notices_and_replay(db: sqlite_utils.Database) -> None:
+@migration("0007_ops_notices_replay_audit")
+def _ops_notices_replay_audit(db: sqlite_utils.Database) -> None:
     run_script(
         db,
         """
@@ -283,5 +283,18 @@ def _ops_notices_and_replay(db: sqlite_utils.Database) -> None:
             activity_id TEXT PRIMARY KEY,
             seen_at REAL NOT NULL
         ) WITHOUT ROWID;
+        -- Who subscribed or unsubscribed which channel, and when (append-only).
+        CREATE TABLE subscription_audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            channel_name TEXT,
+            user_id TEXT,
+            user_name TEXT,
+            action TEXT NOT NULL,
+            topics TEXT NOT NULL,
+            mode TEXT
+        );
         """,
     )
