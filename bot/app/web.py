@@ -1,9 +1,11 @@
 """The bot's HTTP server: Starlette routes served by uvicorn (a production ASGI server).
 
-Chat adapters contribute routes (Slack's /slack/events in HTTP mode, Teams' /teams/messages);
-`/healthz` is always there for load balancers and platform health checks, with `/readyz`:
-both report each platform's connection (`health`, e.g. Slack Socket Mode). /healthz is 503 only
-when a connection cannot recover by itself (a refused token); /readyz is 503 until connected.
+Chat adapters contribute routes (Slack's /slack/events in HTTP mode, Teams' /teams/messages;
+/metrics with CALEA_BOT_METRICS=1). `/healthz` (liveness) is always there for load balancers
+and platform health checks: 503 only when a platform connection cannot recover by itself (a
+refused token). `/readyz` adds the bot's own checks (bot.app.readiness: database, scheduler,
+late polls, stuck outbox) to each platform's connection state (`health`, e.g. Slack Socket
+Mode): 503 until all are ready. Hostile clients are bounded (see WebServer).
 """
 
 from __future__ import annotations

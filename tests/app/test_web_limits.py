@@ -38,7 +38,7 @@ def test_slow_bodies_get_408_while_healthz_keeps_answering():
     async def main() -> tuple[list[str], list[int], str]:
         app = build_web_app([Route("/hook", _echo, methods=["POST"])])
         server = WebServer(
-            app, host="127.0.0.1", port=0, body_timeout=0.3, max_connections=20, keepalive=1
+            app, host="127.0.0.1", port=0, body_timeout=1.0, max_connections=20, keepalive=1
         )
         await server.start()
         try:
