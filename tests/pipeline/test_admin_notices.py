@@ -90,3 +90,31 @@ def test_admin_channels_come_from_the_settings():
     assert admin_targets(load_settings(env)) == (("slack", "C0ADMIN"), ("teams", "Ops"))
     # Without Slack configured the Slack channel is ignored (nobody could deliver it).
     assert admin_targets(load_settings({"CALEA_BOT_ADMIN_CHANNEL": "C0ADMIN"})) == ()
+
+
+def test_a_teams_admin_channel_gets_a_valid_inert_card(tmp_path):
+    from bot.sinks.teams.sink import TeamsSink
+    from bot.sinks.teams.urls import WebhookUrlPolicy
+    from tests.fakes.workflows import FakeWorkflows
+    from tests.sinks.teams.card_checks import assert_valid_card, card_texts
+
+    with FakeWorkflows() as workflows:
+        urls = {"Ops": workflows.url()}
+        policy = WebhookUrlPolicy().with_entries(["http://127.0.0.1"])
+        sink = TeamsSink(lambda d: urls.get(d.address), policy=policy)
+        store = Store(tmp_path / "bot.db")
+        now = utc_now()
+        try:
+            with store.transaction():
+                text = "Source [x](https://evil.example) is broken"
+                store.notices.enqueue([("teams", "Ops"), ("teams", "Gone")], "k", text, now)
+            drain_outbox(store, {"teams": Courier(sink)}, now=now)
+            (post,) = workflows.posts
+            assert_valid_card(post.card)
+            assert "is broken" in " ".join(card_texts(post.card))
+            assert "](https://evil.example)" not in post.body.decode()
+            states = {n["address"]: n["state"] for n in store.notices.all()}
+            assert states == {"Ops": "sent", "Gone": "pending"}  # unregistered: kept, retried
+        finally:
+            sink.close()
+            store.close()
