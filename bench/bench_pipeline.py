@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_pipeline.py            # the full run (about 3-4 minutes)
     .venv/bin/python bench/bench_pipeline.py --quick    # smaller store, sampled baseline
+    .venv/bin/python bench/bench_pipeline.py --latency  # new item → alert latency, p50/p99
 
 Measures, on this machine:
   1. full cycle, everything new (wall, CPU of the bot and its workers), against a sequential
@@ -244,7 +245,18 @@ def main() -> None:
     parser.add_argument(
         "--cycles-only", action="store_true", help="only the full cycle and 304 re-poll"
     )
+    parser.add_argument(
+        "--latency", action="store_true", help="only new item → alert latency (about 2 min)"
+    )
+    parser.add_argument(
+        "--latency-before", action="store_true", help="the same without the due-time re-check"
+    )
     args = parser.parse_args()
+    if args.latency or args.latency_before:
+        from bench.latency import measure_latency
+
+        print(measure_latency(recheck=not args.latency_before))
+        return
     if args.cycles_only:
         etag = bench_cycles(args.feeds, args.items, args.delay, True, Path(tempfile.mkdtemp()))
         print({k: v for k, v in etag.items()})

@@ -368,6 +368,7 @@ class ClaimedAlert:
     ref: str | None = None  # the platform reference of this event's first post here, for edits
     thread_ref: str | None = None  # the thread of this alert's proceeding here, if one exists
     digest: bool = False  # queued for the destination's daily digest
+    queued_at: dt.datetime | None = None  # when the poll stored the item and queued the alert
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,23 @@ class TeamsSettings(BaseModel):
     outgoing_secret: bytes | None = Field(default=None, repr=False)
     admins: frozenset[str] = frozenset()
     allowed_hosts: tuple[str, ...] = ()
+    admin_channel: str | None = None  # a registered Teams channel told about broken sources
+    proxy: str | None = Field(default=None, repr=False)  # HTTPS_PROXY for Workflows posts
+    no_proxy: tuple[str, ...] = ()  # NO_PROXY host suffixes
+
+
+class OpsSettings(BaseModel):
+    """Operating the bot: metrics, readiness, the HTTP server's limits, the admin channel."""
+
+    model_config = _FROZEN
+
+    metrics: bool = False  # CALEA_BOT_METRICS=1 serves /metrics
+    admin_channel: str | None = None  # Slack channel id told when a source breaks or recovers
+    outbox_stuck_minutes: float = 15.0  # /readyz: oldest due alert older than this → not ready
+    http_body_timeout: float = 10.0  # seconds to receive a request body
+    http_max_connections: int = 500  # uvicorn limit_concurrency (503 above it)
+    http_keepalive: float = 5.0  # idle keep-alive connections close after this
+    subscribe_admins_only: bool = False  # only admins may subscribe/unsubscribe channels
 
 
 class Settings(BaseModel):
@@ -78,6 +95,7 @@ class Settings(BaseModel):
     public_url: str | None = None  # the bot's public base URL, for calendar feed links
     slack: SlackSettings | None = None
     teams: TeamsSettings = TeamsSettings()
+    ops: OpsSettings = OpsSettings()
 
 
 def load_settings(
@@ -100,6 +118,7 @@ def load_settings(
         public_url=_public_url(env),
         slack=_slack(env),
         teams=_teams(env),
+        ops=_ops(env),
     )
 
 
@@ -154,7 +173,9 @@ def _lease(env: Mapping[str, str]) -> dict[str, float]:
     return {"lease_ttl": ttl, "lease_heartbeat": min(heartbeat, ttl / 2)}
 
 
-def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def _positive_seconds(
+    env: Mapping[str, str], name: str, default: float, unit: str = "seconds"
+) -> float:
     raw = _text(env, name)
     if not raw:
         return default
@@ -163,8 +184,46 @@ def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> floa
     except ValueError:
         value = -1.0
     if not 0 < value < float("inf"):  # also refuses NaN
-        raise ConfigError(f"{name} must be a positive number of seconds, got {raw!r}")
+        raise ConfigError(f"{name} must be a positive number of {unit}, got {raw!r}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = _text(env, name).lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _text(env, name)
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 < int(raw) <= 100_000:
+        raise ConfigError(f"{name} must be a whole number from 1 to 100000, got {raw!r}")
+    return int(raw)
+
+
+def _ops(env: Mapping[str, str]) -> OpsSettings:
+    channel = _text(env, "CALEA_BOT_ADMIN_CHANNEL") or None
+    if channel is not None and not re.fullmatch(r"[CGD][A-Z0-9]{5,}", channel):
+        raise ConfigError(
+            "CALEA_BOT_ADMIN_CHANNEL must be a Slack channel id such as C0123ABCD (channel "
+            f"details → About), got {channel!r}"
+        )
+    return OpsSettings(
+        metrics=_flag(env, "CALEA_BOT_METRICS"),
+        admin_channel=channel,
+        outbox_stuck_minutes=_positive_seconds(
+            env, "CALEA_BOT_OUTBOX_STUCK_MINUTES", 15.0, "minutes"
+        ),
+        http_body_timeout=_seconds(env, "CALEA_BOT_HTTP_BODY_TIMEOUT", 10.0),
+        http_max_connections=_count(env, "CALEA_BOT_HTTP_MAX_CONNECTIONS", 500),
+        http_keepalive=_seconds(env, "CALEA_BOT_HTTP_KEEPALIVE", 5.0),
+        subscribe_admins_only=_flag(env, "CALEA_BOT_SUBSCRIBE_ADMINS_ONLY"),
+    )
 
 
 def _ids(raw: str) -> frozenset[str]:
@@ -250,7 +309,25 @@ def _teams(env: Mapping[str, str]) -> TeamsSettings:
         outgoing_secret=parse_teams_secret(env.get(TEAMS_SECRET_VARIABLE)),
         admins=frozenset(a.lower() for a in _ids(_text(env, "CALEA_BOT_TEAMS_ADMINS"))),
         allowed_hosts=hosts,
+        admin_channel=_text(env, "CALEA_BOT_TEAMS_ADMIN_CHANNEL") or None,
+        proxy=_proxy(env),
+        no_proxy=tuple(
+            part.strip().lstrip(".").lower()
+            for part in (_text(env, "NO_PROXY") or _text(env, "no_proxy")).split(",")
+            if part.strip()
+        ),
     )
+
+
+def _proxy(env: Mapping[str, str]) -> str | None:
+    """HTTPS_PROXY (or ALL_PROXY), as httpx reads it for feeds and slack_sdk for Slack."""
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        value = _text(env, name)
+        if value:
+            if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname:
+                raise ConfigError(f"{name} must be an http:// or https:// proxy URL")
+            return value
+    return None
 
 
 def parse_teams_secret(value: str | None) -> bytes | None:

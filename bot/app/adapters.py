@@ -117,6 +117,7 @@ class ChatPlatforms:
             if outcome is not None:
                 log.info("alert %s had already been delivered", claimed.alert.outbox_id)
                 store.outbox.record([outcome], now, [claimed])
+        store.notices.recover_in_flight()
         return store.outbox.recover_in_flight()
 
 

@@ -64,6 +64,7 @@ def build_pipeline(
     *,
     parallel: bool = False,
     digests: DigestSchedule | None = None,
+    settings: Settings | None = None,
 ) -> Pipeline:
     """A pipeline with a fresh fetcher and analyzer (close both with `close_pipeline`)."""
     return Pipeline(
@@ -72,7 +73,22 @@ def build_pipeline(
         fetcher=Fetcher(config.fetch),
         analyzer=build_analyzer(config, parallel=parallel),
         digests=digests or DigestSchedule(),
+        admin_targets=admin_targets(settings) if settings else (),
     )
+
+
+def admin_targets(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """(platform, address) of the admin channels told when a source breaks or recovers.
+
+    The Slack channel counts only with Slack configured; the Teams one names a channel
+    registered with `calea-bot teams add-channel`.
+    """
+    targets = []
+    if settings.ops.admin_channel and settings.slack is not None:
+        targets.append(("slack", settings.ops.admin_channel))
+    if settings.teams.admin_channel:
+        targets.append(("teams", settings.teams.admin_channel))
+    return tuple(targets)
 
 
 async def close_pipeline(pipeline: Pipeline) -> None:

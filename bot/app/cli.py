@@ -22,6 +22,7 @@ from bot.app.run import poll_once, run_bot
 from bot.app.slack_cli import slack
 from bot.app.teams_cli import teams
 from bot.common.clock import utc_now
+from bot.common.text_safety import one_line
 from bot.config import load_config
 from bot.errors import CaleaBotError, ConfigError
 from bot.models import Source
@@ -284,3 +285,26 @@ def main() -> None:
     except CaleaBotError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CONFIG)
+
+
+@cli.command()
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@common_options
+def audit(paths: Paths, limit: int, as_json: bool) -> None:
+    """Subscription changes, newest first: when, platform, channel, who, what."""
+    store = Store(paths.db)
+    try:
+        entries = store.audit.recent(limit)
+    finally:
+        store.close()
+    if as_json:
+        _print_json([e.to_json() for e in entries])
+        return
+    if not entries:
+        click.echo("No subscription changes recorded.")
+    for e in entries:
+        what = f"{e.action} {', '.join(e.topics)}" + (f" ({e.mode})" if e.mode else "")
+        who = one_line(e.user_name or e.user_id)
+        where = one_line(e.channel_name or e.channel)
+        click.echo(f"{e.at:%Y-%m-%d %H:%M} UTC  {e.platform} #{where}  {who}  {what}")

@@ -20,7 +20,9 @@ from bot.alerts.digest_schedule import DigestSchedule
 from bot.app.adapters import ChatPlatforms, ensure_console_destination, load_platforms
 from bot.app.build import Paths, build_pipeline, close_pipeline, source_names
 from bot.app.calendar_route import calendar_route
+from bot.app.metrics import BotMetrics
 from bot.app.progress import Progress
+from bot.app.readiness import Readiness
 from bot.app.web import WebServer, build_web_app
 from bot.commands.context import CommandServices
 from bot.common.clock import utc_now
@@ -48,6 +50,7 @@ def connect_platforms(
     digests: DigestSchedule,
     *,
     console: ConsoleSink | None = None,
+    metrics: BotMetrics | None = None,
 ) -> ChatPlatforms:
     """Configured chat platforms, credentials checked; each with its own database connection."""
 
@@ -58,6 +61,8 @@ def connect_platforms(
             probe_url=url_prober(config),
             digest_time=digests.local_time.strftime("%H:%M"),
             public_url=paths.settings.public_url,
+            observe_command=metrics.observe_command if metrics else None,
+            subscribe_admins_only=paths.settings.ops.subscribe_admins_only,
         )
 
     platforms = load_platforms(paths.settings, services, console=console)
@@ -82,7 +87,7 @@ def poll_once(
         platforms = connect_platforms(config, paths, digests, console=ConsoleSink(console))
         if not platforms.adapters:
             ensure_console_destination(store, utc_now())
-        pipeline = build_pipeline(config, store, digests=digests)
+        pipeline = build_pipeline(config, store, digests=digests, settings=paths.settings)
         if progress is not None:
             progress.start(sum(1 for s in sources or config.sources if s.enabled))
             pipeline.observers.append(progress.step)
@@ -116,31 +121,54 @@ def run_bot(paths: Paths) -> None:
     digests = digest_schedule(settings)
     store = Store(paths.db)
     lease = None
+    extra: list[Store] = []  # connections of /readyz and /metrics
     try:
         lease = InstanceLease(  # one bot per database
             paths.db, ttl=settings.lease_ttl, heartbeat=settings.lease_heartbeat
         ).acquire()
-        platforms = connect_platforms(config, paths, digests)
-        routes = platforms.routes()
+        metrics = None
+        if settings.ops.metrics:
+            extra.append(Store(paths.db))
+            metrics = BotMetrics(extra[-1])
+        platforms = connect_platforms(config, paths, digests, metrics=metrics)
+        routes = platforms.routes() + ([metrics.route()] if metrics else [])
         # /healthz for containers and platforms: served whenever PORT is set, or a route needs it.
-        port = settings.port if routes or settings.port_given else None
+        port = settings.port if platforms.routes() or settings.port_given else None
         if not platforms.adapters:
             ensure_console_destination(store, utc_now())
         recovered = platforms.recover_in_flight(store, utc_now())
         _print_startup(with_user_sources(config, store), paths, platforms, port, recovered)
-        pipeline = build_pipeline(config, store, parallel=True, digests=digests)
+        pipeline = build_pipeline(config, store, parallel=True, digests=digests, settings=settings)
+        if metrics is not None:
+            pipeline.observers.append(metrics.observe_poll)
+            for courier in platforms.couriers.values():
+                courier.observers.append(metrics.observe_delivery)
 
         async def main() -> None:
-            web = None
-            if port is not None:
-                calendar = calendar_route(lambda: Store(paths.db))
-                app = build_web_app([*routes, calendar], health=platforms.health)
-                web = WebServer(app, host=settings.host, port=port)
-                await web.start()
-            platforms.start()
             scheduler = BotScheduler(
                 pipeline, platforms.couriers, delivery_store_factory=lambda: Store(paths.db)
             )
+            web = None
+            if port is not None:
+                extra.append(Store(paths.db))
+                ready = Readiness(
+                    extra[-1],
+                    lambda: pipeline.config,
+                    lambda: scheduler.running,
+                    outbox_stuck_minutes=settings.ops.outbox_stuck_minutes,
+                )
+                calendar = calendar_route(lambda: Store(paths.db))
+                app = build_web_app([*routes, calendar], health=platforms.health, ready=ready)
+                web = WebServer(
+                    app,
+                    host=settings.host,
+                    port=port,
+                    body_timeout=settings.ops.http_body_timeout,
+                    max_connections=settings.ops.http_max_connections,
+                    keepalive=settings.ops.http_keepalive,
+                )
+                await web.start()
+            platforms.start()
             try:
                 await scheduler.run()
             finally:
@@ -154,6 +182,8 @@ def run_bot(paths: Paths) -> None:
     finally:
         if lease is not None:
             lease.release()
+        for other in extra:
+            other.close()
         store.close()
     click.echo("calea-bot stopped cleanly.", err=True)
 
@@ -174,7 +204,10 @@ def _print_startup(
     for adapter in platforms.adapters:
         echo(f"          {adapter.platform}: {adapter.mode} mode")
     if port is not None:
-        echo(f"  http:   port {port} ({', '.join([*_paths(platforms), '/healthz', '/readyz'])})")
+        served = [*_paths(platforms), "/healthz", "/readyz"]
+        if paths.settings.ops.metrics:
+            served.append("/metrics")
+        echo(f"  http:   port {port} ({', '.join(served)})")
     echo(f"  db:     {paths.db}")
     if recovered:
         echo(f"  resuming {recovered} alerts that were being delivered when the bot stopped")

@@ -73,13 +73,34 @@ class BotScheduler:
     async def _poll(self, source: Source) -> None:
         if self._stop.is_set():
             return
-        if not self.pipeline.store.sources.get(source.id).is_due(self.pipeline.clock()):
+        state = self.pipeline.store.sources.get(source.id)
+        if not state.is_due(self.pipeline.clock()):
+            # The grid fired just before the due time: come back then, not a whole interval later.
+            self._recheck_at(source, state.next_poll_at)
             return
         with self._tracked():
             try:
                 await self.pipeline.poll_source(source)  # logs its own line (poll_log)
             except Exception:  # noqa: BLE001 - one source's bug must not stop the others
                 log.exception("poll of %s crashed", source.id)
+
+    def _recheck_at(self, source: Source, due: dt.datetime | None) -> None:
+        """Move the source's next job run to its due time when that comes sooner."""
+        job = self._scheduler.get_job(f"poll:{source.id}")
+        if due is None or job is None or job.next_run_time is None:
+            return
+        if due < job.next_run_time:
+            job.modify(next_run_time=due)
+
+    @property
+    def running(self) -> bool:
+        """True between start and a stop request, while APScheduler runs (for /readyz)."""
+        scheduler = getattr(self, "_scheduler", None)
+        return (
+            self.started.is_set()
+            and not self._stop.is_set()
+            and bool(scheduler and scheduler.running)
+        )
 
     def _drain(self) -> None:
         store = self.delivery_store_factory()

@@ -23,7 +23,12 @@ from bot.sinks.teams.cards import connection_test_card
 from bot.sinks.teams.elements import encode_payload, message_payload
 from bot.sinks.teams.markdown import strip_invisible
 from bot.sinks.teams.poster import WorkflowsPoster, judge
-from bot.sinks.teams.urls import WebhookUrlError, WebhookUrlPolicy, mask_webhook_url
+from bot.sinks.teams.urls import (
+    WebhookUrlError,
+    WebhookUrlPolicy,
+    legacy_url_warning,
+    mask_webhook_url,
+)
 from bot.store import Store
 from bot.store.teams_webhooks import TeamsWebhook, TeamsWebhookConflict, TeamsWebhooks
 
@@ -160,6 +165,9 @@ def add_channel(
         store.close()
     verb = "Updated" if replace else "Registered"
     click.echo(f"{verb} Teams channel {name!r} → {mask_webhook_url(url)}")
+    legacy = legacy_url_warning(url)
+    if legacy:
+        click.echo(f"warning: {legacy}", err=True)
     if subscriptions:
         click.echo("  topics: " + ", ".join(f"{s.topic} ({s.mode})" for s in subscriptions))
     else:
@@ -188,6 +196,9 @@ def list_channels(paths: Paths) -> None:
         click.echo(f"  topics:     {topics}")
         paused = webhook.destination.paused_reason
         click.echo(f"  delivery:   {'PAUSED — ' + paused if paused else 'active'}")
+        legacy = legacy_url_warning(webhook.url)
+        if legacy:
+            click.echo(f"  warning:    {legacy}")
 
 
 @teams.command("link")
@@ -246,7 +257,13 @@ def test(paths: Paths, name: str, timeout: float) -> None:
             url = _policy(paths).check(webhook.url)
         except WebhookUrlError as exc:
             raise click.ClickException(f"{name!r}: {exc}") from exc
-        poster = WorkflowsPoster(connect_timeout=min(5.0, timeout), timeout=timeout)
+        teams = paths.settings.teams
+        poster = WorkflowsPoster(
+            connect_timeout=min(5.0, timeout),
+            timeout=timeout,
+            proxy=teams.proxy,
+            no_proxy=teams.no_proxy,
+        )
         try:
             card = connection_test_card(name, dt.datetime.now(dt.UTC))
             result = poster.post(url, encode_payload(message_payload(card)))

@@ -1,9 +1,11 @@
 """The bot's HTTP server: Starlette routes served by uvicorn (a production ASGI server).
 
-Chat adapters contribute routes (Slack's /slack/events in HTTP mode, Teams' /teams/messages);
-`/healthz` is always there for load balancers and platform health checks, with `/readyz`:
-both report each platform's connection (`health`, e.g. Slack Socket Mode). /healthz is 503 only
-when a connection cannot recover by itself (a refused token); /readyz is 503 until connected.
+Chat adapters contribute routes (Slack's /slack/events in HTTP mode, Teams' /teams/messages;
+/metrics with CALEA_BOT_METRICS=1). `/healthz` (liveness) is always there for load balancers
+and platform health checks: 503 only when a platform connection cannot recover by itself (a
+refused token). `/readyz` adds the bot's own checks (bot.app.readiness: database, scheduler,
+late polls, stuck outbox) to each platform's connection state (`health`, e.g. Slack Socket
+Mode): 503 until all are ready. Hostile clients are bounded (see WebServer).
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from collections.abc import Callable, Sequence
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
+
+from bot.app.body_deadline import BodyDeadline
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +35,25 @@ def _checks(health: Health | None, key: str) -> tuple[bool, dict]:
     return ok, {"ok": ok, **checks}
 
 
-def build_web_app(routes: Sequence[BaseRoute], health: Health | None = None) -> Starlette:
-    """An ASGI app with the adapters' routes, /healthz and /readyz (`health`: per platform)."""
+def build_web_app(
+    routes: Sequence[BaseRoute], health: Health | None = None, ready: Health | None = None
+) -> Starlette:
+    """An ASGI app with the adapters' routes, /healthz and /readyz.
+
+    `health`: each platform's connection (both endpoints); `ready`: the bot's own readiness
+    checks (bot.app.readiness; /readyz only, run in a worker thread: they query the database).
+    """
 
     async def healthz(_: Request) -> JSONResponse:
         ok, body = _checks(health, "ok")
         return JSONResponse(body, status_code=200 if ok else 503)
 
+    def both() -> dict[str, dict]:
+        return {**(ready() if ready else {}), **(health() if health else {})}
+
     async def readyz(_: Request) -> JSONResponse:
-        ok, body = _checks(health, "ready")
+        checks = await run_in_threadpool(both)
+        ok, body = _checks(lambda: checks, "ready")
         return JSONResponse(body, status_code=200 if ok else 503)
 
     return Starlette(
@@ -51,11 +66,33 @@ def build_web_app(routes: Sequence[BaseRoute], health: Health | None = None) -> 
 
 
 class WebServer:
-    """uvicorn serving an app on host:port inside the running event loop."""
+    """uvicorn serving an app on host:port inside the running event loop.
 
-    def __init__(self, app: Starlette, *, host: str = "0.0.0.0", port: int = 3000) -> None:
+    Hostile clients cannot exhaust it: a request body must arrive within `body_timeout`
+    seconds (408 otherwise, see BodyDeadline), at most `max_connections` connections and
+    requests are served at once (503 above), and idle keep-alive connections close after
+    `keepalive` seconds.
+    """
+
+    def __init__(
+        self,
+        app: Starlette,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        body_timeout: float = 10.0,
+        max_connections: int = 500,
+        keepalive: float = 5.0,
+    ) -> None:
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+            BodyDeadline(app, body_timeout),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            limit_concurrency=max_connections,
+            timeout_keep_alive=max(1, round(keepalive)),
         )
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # the bot owns SIGINT/SIGTERM

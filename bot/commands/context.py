@@ -6,9 +6,11 @@ process, then call `bot.commands.dispatch.run_command`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import socket
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from bot.config import Config
@@ -40,3 +42,9 @@ class CommandServices:
     digest_time: str = "08:00"  # local time of daily digests, for help text
     resolve_host: Resolver = socket.getaddrinfo  # `feeds add` checks where a URL points
     public_url: str | None = None  # CALEA_BOT_PUBLIC_URL: `calendar` links start with it
+    # Told (platform, command name, seconds) after each command (metrics); None: nobody.
+    observe_command: Callable[[str, str, float], object] | None = None
+    # Entered around slow network work (`feeds add` resolving and probing a URL): an adapter
+    # that serialises commands with a lock releases it there, so other commands keep running.
+    outside_lock: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext
+    subscribe_admins_only: bool = False  # CALEA_BOT_SUBSCRIBE_ADMINS_ONLY

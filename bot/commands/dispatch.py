@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Callable, Sequence
 
 from bot.commands.arguments import CommandError, clean_input, did_you_mean, shown
+from bot.commands.audit import audit_command
 from bot.commands.context import CommandContext, CommandServices
 from bot.commands.deadlines import calendar_command, deadlines_command, remind_command
 from bot.commands.feeds import feeds_command
@@ -43,6 +45,7 @@ HANDLERS: dict[str, Handler] = {
     "deadlines": deadlines_command,
     "remind": remind_command,
     "calendar": calendar_command,
+    "audit": audit_command,
 }
 ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "subs": "subscriptions", "feed": "feeds"}
 HELP_WORDS = ("help", "--help", "-h", "?")
@@ -50,6 +53,32 @@ HELP_WORDS = ("help", "--help", "-h", "?")
 
 def run_command(text: str, ctx: CommandContext, services: CommandServices) -> Reply:
     """Run one chat command and return its reply; never raises."""
+    started = time.monotonic()
+    reply = _answer(text, ctx, services)
+    if services.observe_command is not None:
+        services.observe_command(ctx.platform, command_name(text), time.monotonic() - started)
+    return reply
+
+
+def command_name(text: str) -> str:
+    """The subcommand a text asks for, from a fixed set ("other" for anything unknown)."""
+    words = clean_input(text).split()
+    name = ALIASES.get(words[0].lower(), words[0].lower()) if words else "help"
+    name = "help" if name in HELP_WORDS else name
+    return name if name in HANDLERS or name == "help" else "other"
+
+
+#: What reply buttons may run (bot.commands.search makes "search --page N …"): read-only
+#: commands only, so a forged or replayed button value cannot change anything.
+FOLLOW_UP_COMMANDS = frozenset({"search", "latest", "topics", "subscriptions", "status", "help"})
+
+
+def follow_up_allowed(text: str) -> bool:
+    """True when a button's command text is one a reply button is made for."""
+    return command_name(text) in FOLLOW_UP_COMMANDS
+
+
+def _answer(text: str, ctx: CommandContext, services: CommandServices) -> Reply:
     try:
         return _run(text, ctx, services)
     except CommandError as exc:

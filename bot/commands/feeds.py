@@ -150,11 +150,12 @@ def _add_feed(args: Sequence[str], ctx: CommandContext, services: CommandService
     for source in sources:
         if source.url == url or canonical_url(source.url) == wanted:
             raise CommandError(f"That feed is already polled as {source.id}.", usage)
-    refusal = check_public_url(url, services.resolve_host)
-    if refusal:
-        raise CommandError(refusal, usage)
-    if services.probe_url is not None:
-        _check_probe(url, services)
+    with services.outside_lock():  # DNS and the probe can take a minute: block nobody else
+        refusal = check_public_url(url, services.resolve_host)
+        if refusal:
+            raise CommandError(refusal, usage)
+        if services.probe_url is not None:
+            _check_probe(url, services)
 
     source = Source(
         id=user_source_id(url, {s.id for s in sources}),

@@ -95,6 +95,13 @@ HELP: dict[str, CommandHelp] = {
             "calendar",
             "This channel's deadline calendar (iCalendar) link, shown only to you.",
         ),
+        CommandHelp(
+            "audit",
+            "audit [n]",
+            "Admins: the latest subscription changes on this platform — who, what, when.",
+            "n up to 50, default 10. `calea-bot audit --json` prints the whole log.",
+            admin_only="audit",
+        ),
         CommandHelp("help", "help [command]", "This list, or the details of one command."),
     )
 }

@@ -26,6 +26,9 @@ class Paragraph:
 
     text: str
     untrusted: bool = False
+    # (user id, name): a platform that can mention users replaces the leading name with a
+    # mention of that id (Slack `<@U…>`); others show the text as it is.
+    mention: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

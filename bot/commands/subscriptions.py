@@ -12,6 +12,7 @@ from bot.commands.help import usage_of
 from bot.commands.reply import Facts, Heading, Paragraph, Reply
 from bot.models import Destination, Topic
 from bot.store import Subscription
+from bot.store.audit import AuditEntry
 from bot.store.topic_counts import recent_topic_counts
 
 MODES = ("realtime", "daily")
@@ -71,9 +72,40 @@ def _paused_note(destination: Destination) -> Paragraph | None:
     )
 
 
+def _require_admin_if_configured(ctx: CommandContext, services: CommandServices, usage: str):
+    if services.subscribe_admins_only and not ctx.is_admin:
+        raise CommandError(
+            "Only admins can change this workspace's subscriptions "
+            "(CALEA_BOT_SUBSCRIBE_ADMINS_ONLY is set).",
+            usage,
+        )
+
+
+def _audit(ctx: CommandContext, services: CommandServices, action: str, topics, mode=None) -> None:
+    services.store.audit.record(
+        AuditEntry(
+            at=ctx.now,
+            platform=ctx.platform,
+            channel=ctx.channel,
+            channel_name=ctx.channel_name,
+            user_id=ctx.user_id,
+            user_name=ctx.user_name,
+            action=action,
+            topics=tuple(topics),
+            mode=mode,
+        )
+    )
+
+
+def _said_by(ctx: CommandContext, text: str) -> Paragraph:
+    """A channel notice starting with the user's name (a mention where the platform has one)."""
+    return Paragraph(f"{ctx.user_name} {text}", True, mention=(ctx.user_id, ctx.user_name))
+
+
 def subscribe_command(args: Sequence[str], ctx: CommandContext, services: CommandServices) -> Reply:
     """Subscribe this channel to topics, realtime or daily; creates its destination row."""
     usage = usage_of("subscribe")
+    _require_admin_if_configured(ctx, services, usage)
     modes = [word.lower() for word in args if word.lower() in MODES]
     words = [word for word in args if word.lower() not in MODES]
     if len(set(modes)) > 1:
@@ -91,6 +123,7 @@ def subscribe_command(args: Sequence[str], ctx: CommandContext, services: Comman
     destination = store.ensure_destination(ctx.platform, ctx.channel, ctx.channel_name, now=ctx.now)
     before = {s.topic: s.mode for s in store.of(destination.id)}
     store.subscribe(destination.id, topics, mode=mode, by=ctx.user_id, now=ctx.now)
+    _audit(ctx, services, "subscribe", topics, mode)
 
     config_topics = services.config.topics
     listed = ", ".join(topic_label(t, config_topics) for t in topics)
@@ -100,7 +133,7 @@ def subscribe_command(args: Sequence[str], ctx: CommandContext, services: Comman
         if mode == "daily"
         else "alerts are posted as they arrive"
     )
-    blocks = [Paragraph(f"{ctx.user_name} subscribed this channel to {listed}: {how}.", True)]
+    blocks = [_said_by(ctx, f"subscribed this channel to {listed}: {how}.")]
     if changed_modes:
         blocks.append(Paragraph(f"Changed from {', '.join(changed_modes)} to {mode}."))
     if before.get(ALL_TOPICS) and ALL_TOPICS not in topics:
@@ -116,6 +149,7 @@ def unsubscribe_command(
 ) -> Reply:
     """Remove some or all of this channel's subscriptions."""
     usage = usage_of("unsubscribe")
+    _require_admin_if_configured(ctx, services, usage)
     if not args:
         raise CommandError("Name the topics to drop, or all.", usage)
     if len(args) > MAX_TOPIC_WORDS:
@@ -131,8 +165,9 @@ def unsubscribe_command(
     config_topics = services.config.topics
     if ALL_TOPICS in topics:
         removed = services.store.subscriptions.unsubscribe(destination.id, None)
+        _audit(ctx, services, "unsubscribe", sorted(subscribed))
         return compose(
-            Paragraph(f"{ctx.user_name} unsubscribed this channel from everything.", True),
+            _said_by(ctx, "unsubscribed this channel from everything."),
             in_channel=True,
             changed=removed > 0,
         )
@@ -141,8 +176,9 @@ def unsubscribe_command(
     blocks = []
     if present:
         services.store.subscriptions.unsubscribe(destination.id, present)
+        _audit(ctx, services, "unsubscribe", present)
         listed = ", ".join(topic_label(t, config_topics) for t in present)
-        blocks.append(Paragraph(f"{ctx.user_name} unsubscribed this channel from {listed}.", True))
+        blocks.append(_said_by(ctx, f"unsubscribed this channel from {listed}."))
     if missing:
         blocks.append(Paragraph(f"Not subscribed to: {', '.join(missing)}."))
     if ALL_TOPICS in subscribed:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: Unexplained (non-transient) errors are retried this many times before an alert is given up.
 MAX_UNEXPLAINED_ATTEMPTS = 8
+#: Told (platform, claimed alerts, outcomes) after a destination's round (e.g. metrics).
+DeliveryObserver = Callable[[str, Sequence[ClaimedAlert], Sequence[DeliveryOutcome]], object]
 #: How long a sink crash defers the alerts it held.
 SINK_ERROR_RETRY_SECONDS = 60.0
 
@@ -50,6 +53,8 @@ class Courier:
     ) -> None:
         self.sink = sink
         self.pacer = Pacer(sink.rules.min_interval_seconds, clock=clock, sleep=sleep)
+        # Told (platform, claimed alerts, their outcomes) after each destination's round.
+        self.observers: list[DeliveryObserver] = []
 
     @property
     def platform(self) -> str:
@@ -71,6 +76,15 @@ class Courier:
         A retry or pause stops the round for this destination: the rest waits in the outbox.
         A single alert posted on a proceeding becomes the thread for its followers.
         """
+        outcomes = self._deliver_to(entries)
+        for observer in self.observers:
+            try:
+                observer(self.platform, entries, outcomes)
+            except Exception:  # noqa: BLE001 - metrics must never break delivery
+                log.exception("delivery observer failed")
+        return outcomes
+
+    def _deliver_to(self, entries: Sequence[ClaimedAlert]) -> list[DeliveryOutcome]:
         destination = entries[0].destination
         plan = plan_messages(entries, self.sink.rules)
         threads: dict[str, str] = {}
@@ -154,6 +168,7 @@ def drain_outbox(
     """
     report = DrainReport()
     names = source_names or {}
+    drain_notices(store, couriers, now=now)
     while True:
         claimed = store.outbox.claim_due(
             now, platforms=list(couriers), limit=batch, per_destination=per_destination
@@ -181,6 +196,30 @@ def drain_outbox(
                 log.warning("alert %s failed permanently: %s", outcome.outbox_id, outcome.detail)
         if report.retried:
             return report  # something must wait: the next drain picks it up when due
+
+
+def drain_notices(store: Store, couriers: Mapping[str, Courier], *, now: dt.datetime) -> int:
+    """Send due admin notices (a source broke or recovered) through their platform's sink.
+
+    Queued once in the poll's transaction, marked sent after the platform accepted them:
+    each reaches its channel once (again only if the bot crashed mid-post).
+    """
+    sent = 0
+    for notice in store.notices.claim_due(now, list(couriers)):
+        courier = couriers[notice.platform]
+        pace = functools.partial(courier.pacer.turn, f"notice:{notice.address}")
+        try:
+            result = courier.sink.send_notice(notice.address, notice.text, pace)
+        except Exception as exc:  # noqa: BLE001 - a sink bug must not lose the notice
+            log.exception("sink %s crashed sending an admin notice", notice.platform)
+            result = SendResult("retry", f"sink error: {exc!r}")
+        ok = result.status == "sent"
+        store.notices.settle(notice, ok, result.detail, now)
+        if ok:
+            sent += 1
+        else:
+            log.warning("admin notice to %s not sent: %s", notice.platform, result.detail)
+    return sent
 
 
 def _deliver_platforms(

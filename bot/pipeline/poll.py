@@ -59,6 +59,8 @@ class Pipeline:
     digests: DigestSchedule = field(default_factory=DigestSchedule)
     # Told (outcome, seconds) after each source's poll, e.g. a progress counter.
     observers: list[Callable[[SourceOutcome, float], object]] = field(default_factory=list)
+    # (platform, address) of admin channels told once when a source breaks and recovers.
+    admin_targets: tuple[tuple[str, str], ...] = ()
 
     async def poll_source(self, source: Source) -> SourceOutcome:
         """Fetch, analyse and store one source; failures end as a health state, never raise."""
@@ -143,9 +145,27 @@ class Pipeline:
                 body_hash=body_hash,
                 new_items=ingest.new,
             )
+            self._queue_health_notice(source, health, message, failures, failures_before, now)
         warnings = (*(feed.warnings if feed else ()), *ingest.warnings)
         self._tell_about_health(source, health, message, failures, failures_before)
         return SourceOutcome(source, health, message, ingest, tuple(warnings))
+
+    def _queue_health_notice(
+        self,
+        source: Source,
+        health: Health,
+        message: str,
+        failures: int,
+        failures_before: int,
+        now: dt.datetime,
+    ) -> None:
+        """In the poll's transaction: one admin message when the source breaks or recovers."""
+        text = health_notice(source, health, message, failures, failures_before)
+        if text is None or not self.admin_targets:
+            return
+        kind = "broken" if failures else "recovered"
+        key = f"source:{source.id}:{kind}:{now.isoformat()}"
+        self.store.notices.enqueue(self.admin_targets, key, text, now)
 
     @staticmethod
     def _tell_about_health(
@@ -189,6 +209,24 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 - isolate one source's unexpected failure
             log.exception("unexpected error while polling %s", source.id)
             return SourceOutcome(source, Health.PARSE_ERROR, f"internal error: {exc!r}")
+
+
+def health_notice(
+    source: Source, health: Health, message: str, failures: int, failures_before: int
+) -> str | None:
+    """The admin message for a source that just broke or recovered, else None."""
+    if failures == BROKEN_AFTER_FAILURES:
+        return (
+            f"Source {source.name} ({source.id}) is broken: {failures} polls in a row failed "
+            f"— {health.value}: {message}. The bot keeps retrying with backoff; "
+            "`calea-bot status` shows details. You will be told when it recovers."
+        )
+    if failures == 0 and failures_before >= BROKEN_AFTER_FAILURES:
+        return (
+            f"Source {source.name} ({source.id}) recovered after {failures_before} failed "
+            f"polls: {health.value}."
+        )
+    return None
 
 
 def store_items(

@@ -28,6 +28,10 @@ class Sink(Protocol):
         """Post (or edit) one message, wrapping each platform call in `with pace():`."""
         ...
 
+    def send_notice(self, address: str, text: str, pace: Pace) -> SendResult:
+        """Post one plain-text admin message (untrusted text escaped) to `address`."""
+        ...
+
     def confirm_outcome(self, claimed: ClaimedAlert) -> DeliveryOutcome | None:
         """After a crash: the outcome of an alert found already delivered, else None."""
         ...

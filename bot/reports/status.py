@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.analysis.matters import MatterStatus, matter_status
 from bot.config import Config
-from bot.models import Source
+from bot.models import Destination, Source
 from bot.store import SourceState, Store
 from bot.store.database import iso
 
@@ -65,6 +65,7 @@ class StatusReport:
     matters: tuple[MatterStatus, ...]
     outbox: dict[str, int]
     items_stored: int
+    paused: tuple[Destination, ...] = ()  # destinations the bot stopped posting to, and why
 
     def health_line(self) -> str:
         """'11 sources ok, 2 failing: FCC headlines (blocked), NTIA (timeout)'.
@@ -95,6 +96,10 @@ class StatusReport:
             "outbox": self.outbox,
             "sources": [r.to_json() for r in self.sources],
             "matters": [matter_to_json(m) for m in self.matters],
+            "paused": [
+                {"platform": d.platform, "name": d.name or d.address, "reason": d.paused_reason}
+                for d in self.paused
+            ],
         }
 
 
@@ -134,4 +139,5 @@ def build_status(config: Config, store: Store, now: dt.datetime) -> StatusReport
         matters=matters,
         outbox=store.outbox.counts(),
         items_stored=store.queries.item_count(),
+        paused=tuple(d for d in store.subscriptions.destinations() if d.paused_reason),
     )

@@ -82,6 +82,11 @@ def render_status(report: StatusReport) -> str:
         f"Items stored: {report.items_stored}; outbox: "
         + (", ".join(f"{k} {v}" for k, v in sorted(report.outbox.items())) or "empty"),
     ]
+    for destination in report.paused:
+        name = one_line(destination.name or destination.address)
+        parts.append(
+            f"Paused: {destination.platform} {name} — {one_line(destination.paused_reason or '')}"
+        )
     for status in report.matters:
         dockets = ", ".join(status.matter.dockets)
         as_of = f" (as of {status.as_of.isoformat()})" if status.as_of else ""

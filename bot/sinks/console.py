@@ -67,6 +67,17 @@ class ConsoleSink:
             return SendResult("retry", f"console write failed: {exc}")
         return SendResult("sent")
 
+    def send_notice(self, address: str, text: str, pace: Pace) -> SendResult:
+        """Print an admin notice."""
+        stream = self.stream or sys.stdout
+        try:
+            with pace():
+                stream.write(f"[admin] {one_line(text)}\n\n")
+                stream.flush()
+        except OSError as exc:
+            return SendResult("retry", f"console write failed: {exc}")
+        return SendResult("sent")
+
     def confirm_outcome(self, claimed: ClaimedAlert) -> DeliveryOutcome | None:
         """A terminal keeps no record: an alert cut off by a crash is printed again."""
         return None

@@ -10,11 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.models import ClaimedAlert
+from bot.store.audit import SubscriptionAudit
 from bot.store.database import open_database, transaction
 from bot.store.deadlines import Deadlines
+from bot.store.health import StoreHealth
 from bot.store.ingest import IngestResult, ItemWriter
+from bot.store.notices import Notices
 from bot.store.outbox import Outbox
 from bot.store.queries import Queries, StoredItem
+from bot.store.replay import SeenActivities
 from bot.store.sources import SourceState, SourceStates
 from bot.store.subscriptions import Subscription, Subscriptions
 from bot.store.user_sources import UserSources
@@ -42,6 +46,10 @@ class Store:
         self.queries = Queries(self.db)
         self.user_sources = UserSources(self.db)
         self.deadlines = Deadlines(self.db)
+        self.notices = Notices(self.db)
+        self.health = StoreHealth(self.db)
+        self.seen_activities = SeenActivities(self.db)
+        self.audit = SubscriptionAudit(self.db)
 
     def transaction(self):
         """Context manager for one atomic write spanning several repositories."""

@@ -320,3 +320,47 @@ def _deadlines(db: sqlite_utils.Database) -> None:
         );
         """,
     )
+
+
+@migration("0007_ops_notices_replay_audit")
+def _ops_notices_replay_audit(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- Messages to the admin channel (a source broke or recovered): queued in the poll's
+        -- transaction, at most once per key, delivered by the outbox drain.
+        CREATE TABLE notices (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            address TEXT NOT NULL,
+            key TEXT NOT NULL,
+            text TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            last_error TEXT,
+            UNIQUE (platform, address, key)
+        );
+        CREATE INDEX notices_due ON notices(state, next_attempt_at);
+        -- Teams activity ids already answered, kept for the replay window (survive restarts).
+        CREATE TABLE seen_activities (
+            activity_id TEXT PRIMARY KEY,
+            seen_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        -- Who subscribed or unsubscribed which channel, and when (append-only).
+        CREATE TABLE subscription_audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            channel_name TEXT,
+            user_id TEXT,
+            user_name TEXT,
+            action TEXT NOT NULL,
+            topics TEXT NOT NULL,
+            mode TEXT
+        );
+        """,
+    )

@@ -242,6 +242,7 @@ class Outbox:
             ref=first_ref[0] if first_ref else None,
             thread_ref=thread[0] if thread else None,
             digest=bool(row["digest"]),
+            queued_at=from_iso(row["created_at"]),
         )
 
 

@@ -32,6 +32,7 @@ def test_manifest_declares_what_the_bot_uses() -> None:
         "users:read",
         "channels:history",
         "groups:history",
+        "channels:join",
     ]
     settings = manifest["settings"]
     assert settings["socket_mode_enabled"] is True

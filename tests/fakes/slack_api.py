@@ -117,6 +117,9 @@ class FakeState:
     views: list[dict] = field(default_factory=list)  # views.publish arguments
     last_post: dict[str, float] = field(default_factory=dict)
     failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    #: Public channels the bot posts to without being a member: history says not_in_channel.
+    outsider_channels: set[str] = field(default_factory=set)
+    joined: set[str] = field(default_factory=set)  # channels joined with conversations.join
 
 
 def _truthy(value: Any) -> bool:
@@ -137,6 +140,10 @@ def invalid_blocks(blocks: Any) -> str | None:
         except Exception as exc:  # noqa: BLE001 - any validation problem is the answer
             return f"{type(exc).__name__}: {exc}"
     return None
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # bursts of concurrent response_url posts, as Slack accepts
 
 
 class FakeSlackApi:
@@ -162,12 +169,13 @@ class FakeSlackApi:
         self.bot_user_id = bot_user_id
         self.clock = clock
         self.min_post_interval = min_post_interval
+        self.response_delay = 0.0  # seconds each response_url post takes
         self.users: dict[str, dict] = {}
         self.state = FakeState()
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
         self._ts = itertools.count(1)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.fake = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
@@ -432,6 +440,8 @@ class FakeSlackApi:
 
     def _api_conversations_history(self, params: dict) -> tuple[int, dict, dict]:
         channel = params.get("channel")
+        if channel in self.state.outsider_channels:  # posted to via chat:write.public only
+            return 200, {}, {"ok": False, "error": "not_in_channel"}
         limit = int(params.get("limit") or 100)
         with_metadata = _truthy(params.get("include_all_metadata"))
         top = [
@@ -446,6 +456,12 @@ class FakeSlackApi:
                 replies[m.thread_ts] = replies.get(m.thread_ts, 0) + 1
         history = [m.as_history(with_metadata, replies.get(m.ts, 0)) for m in newest_first]
         return 200, {}, {"ok": True, "messages": history}
+
+    def _api_conversations_join(self, params: dict) -> tuple[int, dict, dict]:
+        channel = params.get("channel")
+        self.state.joined.add(channel)
+        self.state.outsider_channels.discard(channel)
+        return 200, {}, {"ok": True, "channel": {"id": channel}}
 
     def _api_conversations_replies(self, params: dict) -> tuple[int, dict, dict]:
         channel, ts = params.get("channel"), params.get("ts")
@@ -502,6 +518,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         path = urllib.parse.urlsplit(self.path).path
         if path.startswith("/response/"):
+            time.sleep(self.fake.response_delay)  # a slow response_url (Slack under load)
             self.fake.record_response(json.loads(body or b"{}"))
             self._reply(200, {}, {"_raw": "ok"})
             return

@@ -12,19 +12,21 @@ before they reach a listener.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.commands.context import CommandContext, CommandServices
-from bot.commands.dispatch import run_command
+from bot.commands.dispatch import follow_up_allowed, run_command
 from bot.commands.item_refs import item_ref, one_per_event
 from bot.commands.reply import Reply, error_reply
 from bot.reports.status import build_status
@@ -36,6 +38,8 @@ from bot.sinks.slack.workspace import Workspace
 log = logging.getLogger(__name__)
 
 COMMAND = "/calea"
+#: Bolt listener threads: 200 concurrent commands with a 250 ms response_url ack in < 1 s.
+LISTENER_THREADS = 64
 MUTE_ACTIONS = re.compile(rf"^{MUTE_ACTION}(_\d+)?$")
 COMMAND_ACTIONS = re.compile(rf"^{COMMAND_ACTION}_\d+$")
 OPEN_ACTIONS = re.compile(rf"^{OPEN_ACTION}(_\d+)?$")
@@ -84,6 +88,16 @@ class SlackHandlers:
         self.workspace = workspace
         self.now = now
         self.lock = threading.Lock()
+        services.outside_lock = self._unlocked  # `feeds add` probes without holding the lock
+
+    @contextlib.contextmanager
+    def _unlocked(self) -> Iterator[None]:
+        """Inside a command run under `self.lock`: let other commands run meanwhile."""
+        self.lock.release()
+        try:
+            yield
+        finally:
+            self.lock.acquire()
 
     # -- refusing other workspaces (a Bolt before_authorize middleware) -----------------------
 
@@ -185,7 +199,12 @@ class SlackHandlers:
         ctx = self._action_context(body)
         if ctx is None:
             return
-        reply = self.run(str(action.get("value", "")), ctx)
+        text = str(action.get("value", ""))
+        if not follow_up_allowed(text):
+            log.warning("refused a follow-up button that does not carry a follow-up command")
+            reply = error_reply("That button does not run a follow-up command; type /calea help.")
+        else:
+            reply = self.run(text, ctx)
         self._answer(respond, reply, in_channel=False)
 
     @staticmethod
@@ -195,18 +214,30 @@ class SlackHandlers:
 
     # -- App Home and lifecycle events ----------------------------------------------------------
 
-    def home_view(self) -> dict:
-        """The App Home view from the store: source health, latest alerts, topics."""
+    def home_view(self, user_id: str = "") -> dict:
+        """The App Home view from the store: source health, latest alerts, topics.
+
+        Paused channels' names and reasons are shown to admins only (as in /calea status);
+        anyone else sees how many are paused.
+        """
         config = self.services.config
         store = self.services.store
         names = {s.id: s.name for s in config.sources}
+        is_admin = bool(user_id) and self.admins.is_admin(user_id)
         with self.lock:
             health = build_status(config, store, self.now()).health_line()
             latest = one_per_event(store.queries.latest(limit=30), 10)
-            paused = [
-                f"{d.name or d.address}: {d.paused_reason}"
+            stopped = [
+                d
                 for d in store.subscriptions.destinations()
                 if d.platform == "slack" and d.paused_reason
+            ]
+        paused = [f"{d.name or d.address}: {d.paused_reason}" for d in stopped]
+        if stopped and not is_admin:
+            count = len(stopped)
+            paused = [
+                f"delivery to {count} channel{'s' if count != 1 else ''} is paused; "
+                "an admin can see why with /calea status"
             ]
         return render_home(
             health_line=health,
@@ -220,7 +251,7 @@ class SlackHandlers:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         try:
-            client.views_publish(user_id=event["user"], view=self.home_view())
+            client.views_publish(user_id=event["user"], view=self.home_view(event["user"]))
         except Exception:  # noqa: BLE001 - a failed publish only leaves the old view
             log.exception("views.publish failed")
 
@@ -249,7 +280,12 @@ class SlackHandlers:
 
 
 def build_app(handlers: SlackHandlers, *, client: WebClient, signing_secret: str) -> App:
-    """A Bolt App with the handlers registered; makes no network call."""
+    """A Bolt App with the handlers registered; makes no network call.
+
+    Its listener pool is LISTENER_THREADS wide, not Bolt's 5: each listener acks at once but
+    then holds its thread while it answers through the response_url, so with 5 threads a
+    burst of commands and a slow response_url delayed the acks of the rest past 3 s.
+    """
     logging.getLogger("slack_bolt.App").addFilter(_without_token_notice)
     app = App(
         client=client,
@@ -257,6 +293,9 @@ def build_app(handlers: SlackHandlers, *, client: WebClient, signing_secret: str
         token_verification_enabled=False,  # SlackIntegration.verify() calls auth.test itself
         before_authorize=handlers.guard,
         name="calea-bot",
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"
+        ),
     )
     app.command(COMMAND)(handlers.command)
     app.action(MUTE_ACTIONS)(handlers.mute)

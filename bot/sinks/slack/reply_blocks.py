@@ -8,6 +8,7 @@ cut at a block boundary with a note saying how much was left out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from bot.commands.reply import Block, Button, Facts, Heading, ItemRef, Paragraph, Reply
@@ -35,6 +36,8 @@ from bot.sinks.slack.mrkdwn import escape_mrkdwn, escaped, safe_url, single_line
 COMMAND_ACTION = "calea_command"
 #: action_id prefix of link buttons in replies.
 REPLY_OPEN_ACTION = "calea_open"
+#: A Slack user id that may be mentioned (nothing else gets inside `<@…>`).
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 
 def _paragraph(text: str) -> Iterator[dict]:
@@ -50,6 +53,21 @@ def _paragraph(text: str) -> Iterator[dict]:
         size += len(line) + 1
     if any(chunk):
         yield section("\n".join(chunk))
+
+
+def _mentioning(block: Paragraph) -> list[dict] | None:
+    """A paragraph whose leading user name becomes a mention `<@U…>` (id checked), else None."""
+    if block.mention is None:
+        return None
+    user_id, name = block.mention
+    if not _USER_ID.match(user_id) or not block.text.startswith(name):
+        return None
+    sections = list(_paragraph(block.text[len(name) :]))
+    if not sections:
+        return None
+    first = sections[0]["text"]
+    first["text"] = f"<@{user_id}>" + first["text"]
+    return sections
 
 
 def _facts(facts: Facts) -> Iterator[dict]:
@@ -100,7 +118,7 @@ def _render_blocks(blocks: Sequence[Block]) -> list[dict]:
         if isinstance(block, Heading):
             rendered.append(header(block.text))
         elif isinstance(block, Paragraph):
-            rendered.extend(_paragraph(block.text))
+            rendered.extend(_mentioning(block) or _paragraph(block.text))
         elif isinstance(block, Facts):
             rendered.extend(_facts(block))
         elif isinstance(block, ItemRef):

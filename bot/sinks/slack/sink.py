@@ -17,12 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.alerts.planner import GroupingRules, Message
 from bot.models import ClaimedAlert, DeliveryOutcome, SendResult
 from bot.pipeline.sink import Pace
 from bot.sinks.slack.blocks import SlackMessage, render_alert, render_burst, render_digest
 from bot.sinks.slack.errors import EDIT_IMPOSSIBLE_ERRORS, PAYLOAD_ERRORS, Failure, classify
+from bot.sinks.slack.mrkdwn import escape_mrkdwn
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,20 @@ class SlackSink:
             delivered.extend(post.entries)
         return SendResult("sent", ref=ts if len(posts) == 1 else None)
 
+    def send_notice(self, address: str, text: str, pace: Pace) -> SendResult:
+        """Post an admin notice as escaped plain mrkdwn (no mentions, no forged links)."""
+        try:
+            with pace():
+                response = self.client.chat_postMessage(
+                    channel=address,
+                    text=escape_mrkdwn(text),
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a result
+            return _result(classify(exc, where=address))
+        return SendResult("sent", ref=response.get("ts"))
+
     @staticmethod
     def _render(message: Message) -> list[_Post]:
         if message.kind in ("single", "update", "reminder"):
@@ -190,9 +206,10 @@ class SlackSink:
 
         For rows left in 'sending' by a crash: a found ts means "it landed, do not post it
         again" (for a grouped burst or digest, the ts of that grouped message). Edits are not
-        looked up (repeating chat.update is harmless). None is also the answer when the
-        history cannot be read (no channels:history / groups:history scope, bot not in the
-        channel, Slack down): the row is then delivered again, at least once.
+        looked up (repeating chat.update is harmless). In a public channel the bot is not a
+        member of, it joins first (see `_history_after_joining`). None is also the answer when
+        the history cannot be read (no channels:history / groups:history / channels:join
+        scope, Slack down): the row is then delivered again, at least once.
         """
         message = self._landed(claimed)
         return message.get("ts") if message else None
@@ -220,7 +237,7 @@ class SlackSink:
             return None
         channel = claimed.destination.address
         try:
-            messages = self._recent_messages(channel, claimed)
+            messages = self._history_after_joining(channel, claimed)
         except Exception as exc:  # noqa: BLE001 - cannot confirm: deliver again
             log.warning(
                 "could not read Slack history of %s to confirm alert %s (%s)",
@@ -230,6 +247,25 @@ class SlackSink:
             )
             return None
         return next((m for m in messages if _carries(m, claimed.alert.outbox_id)), None)
+
+    def _history_after_joining(self, channel: str, claimed: ClaimedAlert) -> list[dict]:
+        """Recent messages; in a public channel the bot posts to without being a member
+        (chat:write.public), Slack answers not_in_channel: join it (channels:join), read again.
+
+        Why join rather than keep delivery ids: the post and the "sent" record cannot be one
+        atomic step, so after a crash between them only the channel knows whether the post
+        landed. Joining a public channel is harmless (it already receives the bot's posts) and
+        makes that history readable; private channels need an invitation to be posted to, so
+        the bot is already a member there.
+        """
+        try:
+            return self._recent_messages(channel, claimed)
+        except SlackApiError as exc:
+            if (exc.response or {}).get("error") != "not_in_channel":
+                raise
+        log.info("joining %s to check its history for alerts cut off by a restart", channel)
+        self.client.conversations_join(channel=channel)
+        return self._recent_messages(channel, claimed)
 
     def _recent_messages(self, channel: str, claimed: ClaimedAlert) -> list[dict]:
         """Recent top-level messages, plus the replies of the thread this alert may be in.

@@ -63,7 +63,11 @@ class TeamsIntegration:
         if key is None and not TeamsWebhooks(services.store.db).list():
             return None
         sink = TeamsSink(
-            StoredWebhookUrls(services.store.path), policy=policy, settings=sink_settings
+            StoredWebhookUrls(services.store.path),
+            policy=policy,
+            settings=sink_settings,
+            proxy=settings.proxy,
+            no_proxy=settings.no_proxy,
         )
         endpoint = None
         if key is not None:

@@ -63,9 +63,22 @@ class WorkflowsPoster:
         connect_timeout: float = 5.0,
         timeout: float = 15.0,
         transport: httpx.BaseTransport | None = None,
+        proxy: str | None = None,
+        no_proxy: tuple[str, ...] = (),
     ) -> None:
         self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
         self._transport = transport or httpx.HTTPTransport(retries=0)
+        # HTTPS_PROXY (from the settings), like feeds (httpx trust_env) and Slack (slack_sdk).
+        self._proxied = httpx.HTTPTransport(retries=0, proxy=proxy) if proxy else None
+        self._no_proxy = no_proxy
+
+    def _transport_for(self, url: str) -> httpx.BaseTransport:
+        host = (urlsplit(url).hostname or "").lower()
+        if self._proxied is None or any(
+            entry == "*" or host == entry or host.endswith("." + entry) for entry in self._no_proxy
+        ):
+            return self._transport
+        return self._proxied
 
     def post(self, url: str, body: bytes) -> PostResult:
         """POST `body` (JSON) to `url`; the status and Retry-After, or a network error."""
@@ -77,7 +90,7 @@ class WorkflowsPoster:
                 headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
                 extensions={"timeout": self._timeout.as_dict()},
             )
-            response = self._transport.handle_request(request)
+            response = self._transport_for(url).handle_request(request)
             try:
                 received = 0
                 for chunk in response.iter_raw():
@@ -97,6 +110,8 @@ class WorkflowsPoster:
     def close(self) -> None:
         """Close pooled connections."""
         self._transport.close()
+        if self._proxied is not None:
+            self._proxied.close()
 
 
 def judge(result: PostResult, *, where: str, default_retry_seconds: float = 60.0) -> Verdict:

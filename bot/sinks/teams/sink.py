@@ -20,7 +20,15 @@ from bot.alerts.planner import GroupingRules, Message
 from bot.models import ClaimedAlert, DeliveryOutcome, Destination, SendResult
 from bot.pipeline.sink import Pace
 from bot.sinks.teams.cards import alert_card, burst_card, digest_card
-from bot.sinks.teams.elements import MAX_PAYLOAD_BYTES, Element, encode_payload, message_payload
+from bot.sinks.teams.elements import (
+    MAX_PAYLOAD_BYTES,
+    Element,
+    adaptive_card,
+    encode_payload,
+    message_payload,
+    text_block,
+)
+from bot.sinks.teams.markdown import inert_markdown
 from bot.sinks.teams.poster import PostResult, Verdict, WorkflowsPoster, judge
 from bot.sinks.teams.urls import WebhookUrlError, WebhookUrlPolicy, mask_webhook_url
 
@@ -65,13 +73,18 @@ class TeamsSink:
         policy: WebhookUrlPolicy | None = None,
         settings: TeamsSinkSettings | None = None,
         poster: WorkflowsPoster | None = None,
+        proxy: str | None = None,
+        no_proxy: tuple[str, ...] = (),
     ) -> None:
         self.settings = settings or TeamsSinkSettings()
         self.rules = self.settings.rules
         self.policy = policy or WebhookUrlPolicy()
         self._lookup = lookup
         self._poster = poster or WorkflowsPoster(
-            connect_timeout=self.settings.connect_timeout, timeout=self.settings.timeout
+            connect_timeout=self.settings.connect_timeout,
+            timeout=self.settings.timeout,
+            proxy=proxy,
+            no_proxy=no_proxy,
         )
 
     def close(self) -> None:
@@ -106,6 +119,19 @@ class TeamsSink:
             if verdict.kind == "too_large":
                 return _result(Verdict("failed", verdict.detail + " even in compact form"))
         return _result(verdict)
+
+    def send_notice(self, address: str, text: str, pace: Pace) -> SendResult:
+        """Post an admin notice as a one-paragraph card to the registered channel `address`."""
+        destination = Destination(id=0, platform="teams", address=address, name=address)
+        url = self._lookup(destination)
+        if not url:
+            return _result(Verdict("retry", f"no Teams channel {address!r} is registered"))
+        try:
+            url = self.policy.check(url)
+        except WebhookUrlError as exc:
+            return _result(Verdict("retry", f"Teams channel {address!r}: {exc}"))
+        card = adaptive_card([text_block(inert_markdown(text, 2000))])
+        return _result(self._post(destination, url, card, pace))
 
     def _render(self, message: Message, *, compact: bool) -> Element:
         max_bytes = self.settings.max_payload_bytes

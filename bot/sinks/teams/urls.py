@@ -154,3 +154,21 @@ class WebhookUrlPolicy:
                 f"{self.describe()} (add hosts with {ENV_ALLOWED_HOSTS})"
             )
         return url
+
+
+LEGACY_HOST_SUFFIX = "logic.azure.com"
+
+
+def legacy_url_warning(url: str) -> str | None:
+    """A warning for a legacy logic.azure.com Workflows URL (retired 2025-11-30), else None."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return None
+    if not _host_matches(host, LEGACY_HOST_SUFFIX):
+        return None
+    return (
+        "this is a legacy logic.azure.com Workflows URL; Microsoft retired these on "
+        "2025-11-30. Copy the workflow's new URL (…environment.api.powerplatform.com) and run "
+        "`calea-bot teams add-channel NAME URL --replace`."
+    )

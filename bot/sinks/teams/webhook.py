@@ -14,7 +14,6 @@ webhook. Commands from an unlinked channel are refused with the exact command an
 from __future__ import annotations
 
 import asyncio
-import collections
 import concurrent.futures
 import dataclasses
 import datetime as dt
@@ -35,6 +34,7 @@ from bot.sinks.teams.activity import ActivityError, TeamsMessage, parse_activity
 from bot.sinks.teams.cards import reply_message
 from bot.sinks.teams.markdown import code_span
 from bot.sinks.teams.signature import verify
+from bot.store import Store
 from bot.store.teams_webhooks import TeamsWebhooks
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ STILL_WORKING = "Still working — try again in a moment."
 CommandRunner = Callable[[str, CommandContext, CommandServices], Reply]
 
 
-_MAX_SEEN_ACTIVITIES = 10_000
+_MAX_ACTIVITY_ID = 256  # longer ids are cut (they are ours to key on, not to echo)
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,9 @@ class OutgoingWebhook:
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="teams-commands"
         )
-        self._seen: collections.OrderedDict[str, dt.datetime] = collections.OrderedDict()
+        # Seen activity ids live in the database (own connection, used on the event loop
+        # only), so a restart cannot reopen the replay window.
+        self._seen = Store(services.store.path)
 
     def route(self) -> Route:
         """The POST /teams/messages route."""
@@ -97,6 +99,7 @@ class OutgoingWebhook:
     def close(self) -> None:
         """Stop the command worker (a running command finishes in the background)."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._seen.close()
 
     async def handle(self, request: Request) -> Response:
         """Verify, parse, run the command, answer within Teams' 5 seconds."""
@@ -147,14 +150,12 @@ class OutgoingWebhook:
             if skew > self.settings.max_clock_skew_seconds:
                 return f"the activity timestamp is {skew:.0f} s from now (replayed or stale)"
         if message.activity_id:
-            horizon = now - dt.timedelta(seconds=2 * self.settings.max_clock_skew_seconds)
-            while self._seen and next(iter(self._seen.values())) < horizon:
-                self._seen.popitem(last=False)
-            if message.activity_id in self._seen:
+            window = 2 * self.settings.max_clock_skew_seconds
+            fresh = self._seen.seen_activities.first_sight(
+                message.activity_id[:_MAX_ACTIVITY_ID], now.timestamp(), window
+            )
+            if not fresh:
                 return "this activity was already handled (replayed request)"
-            self._seen[message.activity_id] = now
-            if len(self._seen) > _MAX_SEEN_ACTIVITIES:
-                self._seen.popitem(last=False)
         return None
 
     # -- in the worker thread ---------------------------------------------------------------
