@@ -54,6 +54,7 @@ class BotScheduler:
         self._stop = asyncio.Event()
         self.started = asyncio.Event()
         self._running: set[asyncio.Task] = set()
+        self._scheduler: AsyncIOScheduler | None = None
 
     def stop(self) -> None:
         """Ask the scheduler to stop (safe to call from a signal handler)."""
@@ -95,7 +96,7 @@ class BotScheduler:
     @property
     def running(self) -> bool:
         """True between start and a stop request, while APScheduler runs (for /readyz)."""
-        scheduler = getattr(self, "_scheduler", None)
+        scheduler = self._scheduler
         return (
             self.started.is_set()
             and not self._stop.is_set()
@@ -153,30 +154,19 @@ class BotScheduler:
         self._scheduler = scheduler
         for index, source in enumerate(s for s in self.pipeline.config.sources if s.enabled):
             self._schedule_source(source, _stagger(index))
-        scheduler.add_job(
-            self._sync_user_sources,
-            IntervalTrigger(seconds=SYNC_INTERVAL_SECONDS),
-            id="sync-user-sources",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=utc_now(),
-        )
-        scheduler.add_job(
-            self._drain_job,
-            IntervalTrigger(seconds=self.drain_interval),
-            id="outbox",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=utc_now(),
-        )
-        scheduler.add_job(
-            self._reminder_job,
-            IntervalTrigger(seconds=REMINDER_INTERVAL_SECONDS),
-            id="reminders",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=utc_now(),
-        )
+        for job, seconds, job_id in (
+            (self._sync_user_sources, SYNC_INTERVAL_SECONDS, "sync-user-sources"),
+            (self._drain_job, self.drain_interval, "outbox"),
+            (self._reminder_job, REMINDER_INTERVAL_SECONDS, "reminders"),
+        ):
+            scheduler.add_job(
+                job,
+                IntervalTrigger(seconds=seconds),
+                id=job_id,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=utc_now(),
+            )
         schedule_retention(scheduler, self.pipeline.config, self.delivery_store_factory)
         scheduler.start()
         self.started.set()
