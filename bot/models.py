@@ -263,6 +263,21 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class Watch:
+    """A destination's interest in one docket, tracked matter or phrase, realtime or daily."""
+
+    destination_id: int
+    kind: str  # "docket" | "matter" | "phrase"
+    value: str  # "PS 22-329", a matter id, or a phrase as typed (matched case-insensitively)
+    mode: str = "realtime"  # "realtime" | "daily"
+
+    @property
+    def label(self) -> str:
+        """'docket PS 22-329', 'matter calea-network-security', '"network security"'."""
+        return f'"{self.value}"' if self.kind == "phrase" else f"{self.kind} {self.value}"
+
+
+@dataclass(frozen=True)
 class Alert:
     """One real-world event ready for a sink: everything a message shows."""
 
@@ -281,6 +296,7 @@ class Alert:
     summary: str
     also_in: tuple[str, ...] = ()
     matters: tuple[str, ...] = ()
+    reason: str = ""  # why it came when a watch matched, e.g. "watch: docket PS 22-329"
 
     @property
     def thread_key(self) -> str | None:

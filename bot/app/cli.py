@@ -21,6 +21,7 @@ from bot.app.run import poll_once, run_bot
 from bot.app.slack_cli import slack
 from bot.app.teams_cli import teams
 from bot.common.clock import utc_now
+from bot.common.text_safety import one_line
 from bot.config import load_config
 from bot.errors import CaleaBotError, ConfigError
 from bot.models import Source
@@ -116,6 +117,26 @@ def search(paths: Paths, query: tuple[str, ...], limit: int, as_json: bool) -> N
         _print_json([i.to_json() for i in items])
     else:
         click.echo(render_search(items))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@common_options
+def watches(paths: Paths, as_json: bool) -> None:
+    """Every channel's watches (dockets, tracked matters, phrases), by channel."""
+    store = Store(paths.db)
+    try:
+        listed = store.watches.listed()
+    finally:
+        store.close()
+    if as_json:
+        _print_json([w.to_json() for w in listed])
+    elif not listed:
+        click.echo("no watches (in chat: /calea watch docket PS 22-329)")
+    else:
+        for w in listed:
+            name = one_line(w.channel_name or w.address)
+            click.echo(f"{w.platform} {name}: {one_line(w.watch.label)} ({w.watch.mode})")
 
 
 @cli.command()

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.alerts.digest_schedule import DigestSchedule
@@ -131,6 +131,7 @@ class Pipeline:
                     first_poll=first_poll,
                     limits=limits,
                     digest_at=self.digests.next_after(now),
+                    matter_dockets={m.id: m.dockets for m in self.config.matters},
                 )
                 message = _describe(ingest, len(feed.items))
             self.store.sources.record(
@@ -199,6 +200,7 @@ def store_items(
     first_poll: bool = False,
     limits: AlertLimits | None = None,
     digest_at: dt.datetime | None = None,
+    matter_dockets: Mapping[str, Sequence[str]] | None = None,
 ) -> IngestResult:
     """Store one source's items, decide which alert (bot.alerts.policy), queue them.
 
@@ -215,6 +217,8 @@ def store_items(
         limits=limits or AlertLimits(),
         now=now,
         digest_at=digest_at,
+        watches=store.watches.index() if changes.new_events else None,
+        matter_dockets=matter_dockets,
     )
     result.alerts_queued = store.outbox.enqueue(decision.alerts, now)
     result.quiet = decision.quiet

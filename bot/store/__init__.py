@@ -17,6 +17,7 @@ from bot.store.queries import Queries, StoredItem
 from bot.store.sources import SourceState, SourceStates
 from bot.store.subscriptions import Subscription, Subscriptions
 from bot.store.user_sources import UserSources
+from bot.store.watches import Watches
 
 __all__ = [
     "ClaimedAlert",
@@ -40,6 +41,7 @@ class Store:
         self.subscriptions = Subscriptions(self.db)
         self.queries = Queries(self.db)
         self.user_sources = UserSources(self.db)
+        self.watches = Watches(self.db)
 
     def transaction(self):
         """Context manager for one atomic write spanning several repositories."""

@@ -30,6 +30,7 @@ from bot.models import AnalyzedItem, Source
 from bot.store.database import iso
 
 _T = TypeVar("_T")
+FILING_DOC_TYPE = "ECFS filing"  # docket filings alert only the channels that watch them
 _CHUNK = 400  # stays far below SQLite's bound-parameter limit
 
 
@@ -62,6 +63,20 @@ _ITEM_COLUMNS = (
 
 def _dumps(value: object) -> str:
     return _ENCODER.encode(value)
+
+
+def _new_event(event_id: int, analysed: AnalyzedItem) -> NewEvent:
+    """What the alert policy needs of a new event: topics, dockets, matters, text."""
+    item = analysed.item
+    return NewEvent(
+        event_id,
+        tuple(m.topic for m in analysed.topics),
+        item.published,
+        dockets=analysed.identifiers.dockets,
+        matters=analysed.matters,
+        text=f"{item.title}\n{item.text}",
+        watch_only=item.doc_type == FILING_DOC_TYPE,
+    )
 
 
 class ItemWriter:
@@ -218,8 +233,7 @@ class ItemWriter:
             if event_id is None:
                 event_id = item_id
                 event_rows.append((event_id, item_id, stamp))
-                topics = tuple(m.topic for m in analysed.topics)
-                new_events.append(NewEvent(event_id, topics, analysed.item.published))
+                new_events.append(_new_event(event_id, analysed))
             else:
                 result.also_in += 1
             for key in analysed.identity_keys:

@@ -8,6 +8,7 @@ constraint means re-running a cycle can never queue the same alert twice.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -38,8 +39,8 @@ class Outbox:
             return 0
         cursor = self.db.conn.executemany(
             "INSERT OR IGNORE INTO outbox "
-            "(event_id, destination_id, action, revision, next_attempt_at, created_at, digest) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "(event_id, destination_id, action, revision, next_attempt_at, created_at, digest, "
+            "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     a.event_id,
@@ -49,6 +50,7 @@ class Outbox:
                     iso(a.due_at),
                     iso(now),
                     a.digest,
+                    a.reason,
                 )
                 for a in alerts
             ],
@@ -223,6 +225,9 @@ class Outbox:
             [row["event_id"], row["destination_id"]],
         ).fetchone()
         alert = load_alert(self.db, row["event_id"], outbox_id, row["action"], row["revision"])
+        reason = row["reason"] or self._first_reason(row["event_id"], row["destination_id"])
+        if reason:
+            alert = dataclasses.replace(alert, reason=reason)
         thread = None
         if alert.thread_key:
             thread = self.db.execute(
@@ -237,6 +242,15 @@ class Outbox:
             thread_ref=thread[0] if thread else None,
             digest=bool(row["digest"]),
         )
+
+    def _first_reason(self, event_id: int, destination_id: int) -> str:
+        """Why the event first came here (an update keeps its watch's reason)."""
+        row = self.db.execute(
+            "SELECT reason FROM outbox WHERE event_id = ? AND destination_id = ? "
+            "AND reason != '' ORDER BY revision LIMIT 1",
+            [event_id, destination_id],
+        ).fetchone()
+        return row[0] if row else ""
 
 
 def load_alert(

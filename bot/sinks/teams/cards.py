@@ -120,6 +120,8 @@ def alert_card(alert: Alert, *, compact: bool = False) -> Element:
         facts.append(("Tracked matters", _joined(alert.matters, limits)))
     if alert.also_in:
         facts.append(("Also in", _joined(alert.also_in, limits)))
+    if alert.reason:
+        facts.append(("Why", _joined((alert.reason,), limits)))
     if facts:
         body.append(fact_set(facts))
     if alert.summary:
