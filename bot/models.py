@@ -66,7 +66,7 @@ class Source:
     id: str
     name: str
     url: str
-    kind: str = "auto"  # "auto" (RSS/Atom/RDF detected) or "federal_register_json"
+    kind: str = "auto"  # "auto" (RSS/Atom/RDF), "federal_register_json", "…_public_inspection"
     interval_seconds: int = 900
     topics: tuple[str, ...] = ()
     enabled: bool = True

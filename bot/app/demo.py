@@ -45,6 +45,13 @@ DEMO_SOURCES: tuple[tuple[str, str, str | int, str, tuple[str, ...]], ...] = (
         "federal_register_json",
         (),
     ),
+    (
+        "federal-register-public-inspection",
+        "Federal Register public inspection (demo)",
+        "public_inspection.json",
+        "federal_register_public_inspection",
+        (),
+    ),
     ("cisa", "CISA advisories (demo)", "cisa.xml", "auto", ("cybersecurity",)),
     ("ustelecom", "USTelecom (demo)", "industry.xml", "auto", ()),
     ("fcc-headlines", "FCC headlines (demo)", "headlines_challenge.html", "auto", ()),
@@ -114,12 +121,14 @@ def run_demo(feeds_path: Path, *, keep: bool = False) -> None:
         click.secho(
             f"Serving {len(DEMO_SOURCES)} demo sources on 127.0.0.1:{server.server_port}", bold=True
         )
-        for round_name in (
-            "First poll (new sources: everything is new)",
-            "Second poll (sources answer 304 Not Modified)",
+        early = [s for s in config.sources if s.kind == "federal_register_public_inspection"]
+        for round_name, sources in (
+            ("Public inspection (a business day before publication)", early),
+            ("First poll (new sources: everything is new; published documents update)", None),
+            ("Second poll (sources answer 304 Not Modified)", None),
         ):
             click.secho(f"\n== {round_name}", bold=True)
-            report = asyncio.run(_one_cycle(config, store))
+            report = asyncio.run(_one_cycle(config, store, sources))
             drain_outbox(store, couriers, now=utc_now(), source_names=source_names(config))
             click.echo(render_cycle(report))
         click.secho("\n== Status", bold=True)
@@ -134,9 +143,9 @@ def run_demo(feeds_path: Path, *, keep: bool = False) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-async def _one_cycle(config: Config, store: Store):
+async def _one_cycle(config: Config, store: Store, sources=None):
     pipeline = build_pipeline(config, store)
     try:
-        return await pipeline.run_cycle()
+        return await pipeline.run_cycle(sources)
     finally:
         await close_pipeline(pipeline)

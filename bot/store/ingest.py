@@ -31,6 +31,7 @@ from bot.store.database import iso
 
 _T = TypeVar("_T")
 FILING_DOC_TYPE = "ECFS filing"  # docket filings alert only the channels that watch them
+PUBLIC_INSPECTION_TYPE = "public inspection"  # as bot.feeds.public_inspection writes doc_type
 _CHUNK = 400  # stays far below SQLite's bound-parameter limit
 
 
@@ -227,6 +228,7 @@ class ItemWriter:
         stamp = iso(now)
         new_events: list[NewEvent] = []
         item_rows, event_rows, key_rows, identity_rows, matter_rows = [], [], [], [], []
+        joined: list[tuple[int, int]] = []  # (event, new item) that joined a known event
         for analysed in new_items:
             item_id, next_id = next_id, next_id + 1
             event_id = next((events[k] for k in analysed.identity_keys if k in events), None)
@@ -236,6 +238,8 @@ class ItemWriter:
                 new_events.append(_new_event(event_id, analysed))
             else:
                 result.also_in += 1
+                if not (analysed.item.doc_type or "").startswith(PUBLIC_INSPECTION_TYPE):
+                    joined.append((event_id, item_id))
             for key in analysed.identity_keys:
                 events.setdefault(key, event_id)
                 identity_rows.append((key, event_id))
@@ -270,4 +274,26 @@ class ItemWriter:
             matter_rows,
         )
         result.new += len(new_items)
+        result.changes.changed_events.extend(self._supersede_public_inspection(joined))
         return new_events
+
+    def _supersede_public_inspection(self, joined: Sequence[tuple[int, int]]) -> list[ChangedEvent]:
+        """A published copy of a document seen on public inspection becomes the event's
+        primary item: the event changes (its alert is edited), it is not a new alert."""
+        changed = []
+        for event_id, item_id in joined:
+            row = self.db.execute(
+                "SELECT i.doc_type FROM events e JOIN items i ON i.id = e.primary_item_id "
+                "WHERE e.id = ?",
+                [event_id],
+            ).fetchone()
+            if row and (row[0] or "").startswith(PUBLIC_INSPECTION_TYPE):
+                self.db.execute(
+                    "UPDATE events SET primary_item_id = ?, revision = revision + 1 WHERE id = ?",
+                    [item_id, event_id],
+                )
+                revision = self.db.execute(
+                    "SELECT revision FROM events WHERE id = ?", [event_id]
+                ).fetchone()[0]
+                changed.append(ChangedEvent(event_id, revision))
+        return changed
