@@ -110,11 +110,15 @@ def decide_alerts(
         )
     by_topic = _by_topic(subscriptions)
     digest_due = digest_at or now + dt.timedelta(days=1)
+    docket_matters: dict[str, list[str]] = {}
+    for matter, its_dockets in (matter_dockets or {}).items():
+        for docket in its_dockets:
+            docket_matters.setdefault(docket, []).append(matter)
     for event in alerted:
         audience = {} if event.watch_only else _audience(event.topics, by_topic)
         reasons: dict[int, str] = {}
         if watches is not None and watches.size:
-            hits = watches.audience(event.dockets, event.matters, event.text, matter_dockets)
+            hits = watches.audience(event.dockets, event.matters, event.text, docket_matters)
             for destination_id, hit in hits.items():
                 audience[destination_id] = audience.get(destination_id, True) and hit.daily
                 reasons[destination_id] = "; ".join(hit.reasons)

@@ -9,37 +9,56 @@ the number of watches.
 
 from __future__ import annotations
 
-import re
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from bot.models import Watch
 
-_WORD = re.compile(r"\w+")
+# Punctuation and symbols separate words (ASCII and the common Unicode dashes, quotes, bullets).
+_SEPARATORS = str.maketrans(
+    dict.fromkeys(string.punctuation + "\u2010\u2011\u2012\u2013\u2014\u2015\u2018\u2019"
+                  "\u201c\u201d\u00ab\u00bb\u2026\u2022\u00a7\u00b7\u00a0", " ")
+)  # fmt: skip
 MAX_PHRASE_CHARS = 80
 MAX_PHRASE_WORDS = 8
 
 
 def phrase_words(phrase: str) -> tuple[str, ...]:
     """The words a phrase matches on, lower-cased: 'Network-Security' → ('network', 'security')."""
-    return tuple(_WORD.findall(phrase.lower()))
+    return tuple(_words(phrase))
 
 
-@dataclass(frozen=True)
-class WatchHit:
+def _words(text: str) -> list[str]:
+    """Lower-cased words: one tokeniser for phrases and items alike (str.translate is fast)."""
+    return text.lower().translate(_SEPARATORS).split()
+
+
+class WatchHit(NamedTuple):
     """A destination a matching event goes to: digest only when every match is daily."""
 
     daily: bool
     reasons: tuple[str, ...]
 
 
+class _Entry(NamedTuple):
+    """A watch ready for matching: its channel, whether it is daily, why it would match."""
+
+    destination_id: int
+    daily: bool
+    reason: str  # "watch: docket PS 22-329"
+    needle: str | None = None  # phrases of several words: " w1 w2 " in the item's words
+
+
 @dataclass
 class WatchIndex:
     """Watches grouped for matching: by docket, by matter and by a phrase's first word."""
 
-    by_docket: dict[str, list[Watch]] = field(default_factory=dict)
-    by_matter: dict[str, list[Watch]] = field(default_factory=dict)
-    by_first_word: dict[str, list[tuple[str, Watch]]] = field(default_factory=dict)
+    by_docket: dict[str, list[_Entry]] = field(default_factory=dict)
+    by_matter: dict[str, list[_Entry]] = field(default_factory=dict)
+    by_first_word: dict[str, list[_Entry]] = field(default_factory=dict)
+    first_words: frozenset[str] = frozenset()
     size: int = 0
 
     @classmethod
@@ -48,31 +67,39 @@ class WatchIndex:
         index = cls()
         for watch in watches:
             index.size += 1
+            entry = _Entry(watch.destination_id, watch.mode == "daily", f"watch: {watch.label}")
             if watch.kind == "docket":
-                index.by_docket.setdefault(watch.value, []).append(watch)
+                index.by_docket.setdefault(watch.value, []).append(entry)
             elif watch.kind == "matter":
-                index.by_matter.setdefault(watch.value, []).append(watch)
+                index.by_matter.setdefault(watch.value, []).append(entry)
             elif watch.kind == "phrase":
                 words = phrase_words(watch.value)
-                if words:
-                    needle = f" {' '.join(words)} "
-                    index.by_first_word.setdefault(words[0], []).append((needle, watch))
+                if words:  # one word: a set hit is enough (needle None)
+                    needle = f" {' '.join(words)} " if len(words) > 1 else None
+                    entry = entry._replace(needle=needle)
+                    index.by_first_word.setdefault(words[0], []).append(entry)
+        index.first_words = frozenset(index.by_first_word)
         return index
 
-    def matching(self, dockets: Sequence[str], matters: Sequence[str], text: str) -> list[Watch]:
+    def matching(self, dockets: Sequence[str], matters: Sequence[str], text: str) -> list[_Entry]:
         """Every watch an item with these dockets, matters and text matches."""
-        found: list[Watch] = []
+        found: list[_Entry] = []
         for docket in dockets:
             found.extend(self.by_docket.get(docket, ()))
         for matter in matters:
             found.extend(self.by_matter.get(matter, ()))
-        if self.by_first_word and text:
-            words = _WORD.findall(text.lower())
-            first = self.by_first_word.keys() & set(words)
-            if first:
-                joined = f" {' '.join(words)} "
-                for word in first:
-                    found.extend(w for needle, w in self.by_first_word[word] if needle in joined)
+        if self.first_words and text:
+            words = _words(text)
+            first = self.first_words.intersection(words)
+            joined = None
+            for word in first:
+                for entry in self.by_first_word[word]:
+                    if entry.needle is not None:
+                        if joined is None:  # needles are " w1 w2 ": whole words only
+                            joined = f" {' '.join(words)} "
+                        if entry.needle not in joined:
+                            continue
+                    found.append(entry)
         return found
 
     def audience(
@@ -80,22 +107,23 @@ class WatchIndex:
         dockets: Sequence[str],
         matters: Sequence[str],
         text: str,
-        matter_dockets: Mapping[str, Sequence[str]] | None = None,
+        docket_matters: Mapping[str, Sequence[str]] | None = None,
     ) -> dict[int, WatchHit]:
-        """Destination → how it gets the item and why ("watch: docket PS 22-329")."""
+        """Destination → how it gets the item and why ("watch: docket PS 22-329").
+
+        `docket_matters` (docket → tracked matters) lets a matter watch match an item that
+        cites one of the matter's dockets."""
         if not self.size:
             return {}
-        matters = list(matters)
-        for matter, its_dockets in (matter_dockets or {}).items():
-            if matter not in matters and set(its_dockets) & set(dockets):
-                matters.append(matter)
-        hits: dict[int, WatchHit] = {}
-        for watch in self.matching(dockets, matters, text):
-            reason = f"watch: {watch.label}"
-            before = hits.get(watch.destination_id)
-            daily = watch.mode == "daily" and (before is None or before.daily)
-            reasons = (before.reasons if before else ()) + (
-                (reason,) if not before or reason not in before.reasons else ()
-            )
-            hits[watch.destination_id] = WatchHit(daily, reasons)
-        return hits
+        if self.by_matter and docket_matters:
+            extra = [m for d in dockets for m in docket_matters.get(d, ()) if m not in matters]
+            matters = (*matters, *dict.fromkeys(extra))
+        daily: dict[int, bool] = {}
+        reasons: dict[int, list[str]] = {}
+        for entry in self.matching(dockets, matters, text):
+            destination = entry.destination_id
+            daily[destination] = entry.daily and daily.get(destination, True)
+            why = reasons.setdefault(destination, [])
+            if entry.reason not in why:
+                why.append(entry.reason)
+        return {d: WatchHit(daily[d], tuple(reasons[d])) for d in daily}

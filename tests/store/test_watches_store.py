@@ -24,14 +24,16 @@ def test_the_index_follows_adds_mode_changes_and_removals(store: Store) -> None:
     assert store.watches.add(Watch(one, "phrase", "Network  Security"), now=NOW) == (True, None)
     first = store.watches.index()
     assert first is store.watches.index()  # unchanged watches: the same index object
-    assert [w.value for w in first.matching((), (), "network security")] == ["Network  Security"]
+    assert [e.reason for e in first.matching((), (), "network security")] == [
+        'watch: "Network  Security"'
+    ]
     # the same phrase however it is spelled; a new mode replaces the old one
     assert store.watches.add(Watch(one, "phrase", "network security", "daily"), now=NOW) == (
         False,
         "realtime",
     )
-    [watch] = store.watches.index().matching((), (), "NETWORK SECURITY")
-    assert watch.mode == "daily"
+    [entry] = store.watches.index().matching((), (), "NETWORK SECURITY")
+    assert entry.daily is True
     assert store.watches.remove(one, "phrase", "NETWORK security") == 1
     assert store.watches.index().size == 0
 
