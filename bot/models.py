@@ -71,6 +71,7 @@ class Source:
     topics: tuple[str, ...] = ()
     enabled: bool = True
     public_only: bool = False  # added from chat: never fetch non-public addresses for it
+    docket: str | None = None  # ECFS filings sources: the docket polled ("PS 22-329")
 
 
 @dataclass(frozen=True)

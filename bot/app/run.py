@@ -136,7 +136,10 @@ def run_bot(paths: Paths) -> None:
                 await web.start()
             platforms.start()
             scheduler = BotScheduler(
-                pipeline, platforms.couriers, delivery_store_factory=lambda: Store(paths.db)
+                pipeline,
+                platforms.couriers,
+                delivery_store_factory=lambda: Store(paths.db),
+                ecfs=settings.ecfs,
             )
             try:
                 await scheduler.run()

@@ -22,9 +22,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app.maintenance import schedule_retention
 from bot.common.clock import utc_now
+from bot.feeds.ecfs import ECFS_KIND
 from bot.models import Source
 from bot.pipeline.deliver import Courier, drain_outbox
+from bot.pipeline.ecfs_sources import with_ecfs_sources
 from bot.pipeline.poll import Pipeline
+from bot.settings import EcfsSettings
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -44,11 +47,13 @@ class BotScheduler:
         *,
         delivery_store_factory: Callable[[], Store],
         drain_interval: float = DRAIN_INTERVAL_SECONDS,
+        ecfs: EcfsSettings | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.couriers = couriers
         self.delivery_store_factory = delivery_store_factory
         self.drain_interval = drain_interval
+        self.ecfs = ecfs  # None: no ECFS filings polling
         self._stop = asyncio.Event()
         self.started = asyncio.Event()
         self._running: set[asyncio.Task] = set()
@@ -121,6 +126,15 @@ class BotScheduler:
             coalesce=True,
             next_run_time=utc_now(),
         )
+        if self.ecfs is not None:
+            scheduler.add_job(
+                self._sync_ecfs,
+                IntervalTrigger(seconds=SYNC_INTERVAL_SECONDS),
+                id="sync-ecfs",
+                max_instances=1,
+                coalesce=True,
+                next_run_time=utc_now(),
+            )
         scheduler.add_job(
             self._drain_job,
             IntervalTrigger(seconds=self.drain_interval),
@@ -171,6 +185,17 @@ class BotScheduler:
             log.info("polling %s (added from chat)", source_id)
         kept = [s for s in config.sources if not s.public_only]
         self.pipeline.config = dataclasses.replace(config, sources=(*kept, *wanted.values()))
+
+    async def _sync_ecfs(self) -> None:
+        """Poll ECFS filings of every watched or tracked docket; stop for unwatched ones."""
+        before = {s.id for s in self.pipeline.config.sources if s.kind == ECFS_KIND}
+        config = with_ecfs_sources(self.pipeline.config, self.pipeline.store, self.ecfs)
+        wanted = {s.id: s for s in config.sources if s.kind == ECFS_KIND}
+        for source_id in before - wanted.keys():
+            self._scheduler.remove_job(f"poll:{source_id}")
+        for index, source_id in enumerate(sorted(wanted.keys() - before)):
+            self._schedule_source(wanted[source_id], _stagger(index))
+        self.pipeline.config = config
 
     async def _finish_in_flight(self) -> None:
         if not self._running:

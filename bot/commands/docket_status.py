@@ -11,8 +11,8 @@ from bot.commands.item_refs import item_ref, one_per_event
 from bot.commands.reply import Block, Facts, Heading, Paragraph, Reply
 from bot.commands.subscriptions import channel_destination
 from bot.commands.watches import parse_docket
+from bot.feeds.ecfs import FILING_DOC_TYPE
 from bot.models import DATE_LABELS
-from bot.store.ingest import FILING_DOC_TYPE
 from bot.store.watches import docket_counts
 
 ITEMS_SHOWN = 5

@@ -17,6 +17,7 @@ import feedparser
 
 from bot.analysis.extract import own_documents_from_link
 from bot.errors import FeedParseError
+from bot.feeds.ecfs import ECFS_KIND, parse_filings
 from bot.feeds.federal_register import parse_documents_json
 from bot.feeds.normalize import (
     TEXT_LIMIT,
@@ -62,6 +63,8 @@ def parse_feed(
     """
     if not body or body.isspace():
         raise FeedParseError(Health.NOT_A_FEED, "the response is empty")
+    if source.kind == ECFS_KIND and source.docket:
+        return parse_filings(body, docket=source.docket)
     if source.kind == PUBLIC_INSPECTION_KIND:
         return parse_public_inspection_json(body, base_url=base_url)
     if source.kind == FEDERAL_REGISTER_KIND or _looks_like_json(body):

@@ -26,12 +26,12 @@ from typing import TypeVar
 import sqlite_utils
 
 from bot.alerts.policy import ChangedEvent, NewEvent, PollChanges
+from bot.feeds.ecfs import FILING_DOC_TYPE  # docket filings alert only their watchers
+from bot.feeds.public_inspection import PUBLIC_INSPECTION_TYPE
 from bot.models import AnalyzedItem, Source
 from bot.store.database import iso
 
 _T = TypeVar("_T")
-FILING_DOC_TYPE = "ECFS filing"  # docket filings alert only the channels that watch them
-PUBLIC_INSPECTION_TYPE = "public inspection"  # as bot.feeds.public_inspection writes doc_type
 _CHUNK = 400  # stays far below SQLite's bound-parameter limit
 
 
