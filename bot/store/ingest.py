@@ -247,11 +247,12 @@ class ItemWriter:
                 (item_id, source.id, event_id, stamp, stamp, *self._item_values(analysed))
             )
             key_rows.extend((source.id, key, item_id) for key in analysed.dedupe_keys)
-            matter_rows.extend(
-                (matter, e.date.isoformat(), e.label, e.state, e.document, e.url, item_id)
-                for matter in analysed.matters
-                for e in analysed.matter_events
-            )
+            if analysed.item.doc_type != FILING_DOC_TYPE:  # filings stay off timelines
+                matter_rows.extend(
+                    (matter, e.date.isoformat(), e.label, e.state, e.document, e.url, item_id)
+                    for matter in analysed.matters
+                    for e in analysed.matter_events
+                )
         marks = ", ".join("?" * (5 + len(_ITEM_COLUMNS)))
         conn = self.db.conn
         conn.executemany(
