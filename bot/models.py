@@ -298,6 +298,7 @@ class Alert:
     also_in: tuple[str, ...] = ()
     matters: tuple[str, ...] = ()
     reason: str = ""  # why it came when a watch matched, e.g. "watch: docket PS 22-329"
+    filing: bool = False  # an ECFS docket filing (grouped per docket when several arrive)
 
     @property
     def thread_key(self) -> str | None:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import sqlite_utils
 
 from bot.alerts.policy import QueuedAlert
+from bot.feeds.ecfs import FILING_DOC_TYPE
 from bot.models import Alert, ClaimedAlert, DeliveryOutcome, KeyDate, TopicMatch
 from bot.store.database import from_iso, iso, transaction
 from bot.store.subscriptions import destination_from_row
@@ -287,4 +288,5 @@ def load_alert(
         summary=item["summary"],
         also_in=tuple(also_in),
         matters=tuple(json.loads(item["matters"])),
+        filing=item["doc_type"] == FILING_DOC_TYPE,
     )
