@@ -327,6 +327,7 @@ class ListEntry:
     summary: str = ""
     dates: tuple[KeyDate, ...] = ()
     marker: str = ""  # "NEW" / "UPDATED" for alerts (trusted), "" for stored items
+    reason: str = ""  # why an alert came, when a watch selected it
 
     @classmethod
     def from_alert(cls, alert: Alert) -> ListEntry:
@@ -341,6 +342,7 @@ class ListEntry:
             summary=alert.summary,
             dates=alert.dates,
             marker="UPDATED" if alert.action == "update" else "NEW",
+            reason=alert.reason,
         )
 
 

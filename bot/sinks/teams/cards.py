@@ -146,6 +146,8 @@ def _entry_container(entry: ListEntry, limits: Limits) -> Element:
         details.append(_joined(entry.references, limits))
     if entry.dates:
         details.append(_dates_text(entry.dates[: limits.list_entries]))
+    if entry.reason:
+        details.append("Why: " + _joined((entry.reason,), limits))
     if details:
         items.append(text_block(" · ".join(details), size="small", spacing="none"))
     if entry.summary and limits.item_summary:

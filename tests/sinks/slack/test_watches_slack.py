@@ -9,8 +9,9 @@ from slack_sdk import WebClient
 from bot.config import Config
 from bot.pipeline.deliver import Courier, drain_outbox
 from bot.sinks.slack import SlackSink
+from bot.sinks.slack.blocks import render_burst
 from tests.fakes.slack_api import FakeClock
-from tests.sinks.slack.conftest import NOW, assert_valid_blocks, poll
+from tests.sinks.slack.conftest import NOW, assert_valid_blocks, make_alert, poll
 from tests.sinks.slack.test_app_http import Running, running  # noqa: F401 - the fixture
 
 
@@ -65,3 +66,10 @@ def test_a_watched_docket_alert_says_why_and_a_topic_match_posts_once(
     [message] = running.slack.messages("C0ALERTS")
     assert_valid_blocks(message.blocks)
     assert "*Why*\nwatch: docket PS 22-329" in json.dumps(message.blocks).replace("\\n", "\n")
+
+
+def test_burst_entries_say_why() -> None:
+    [message] = render_burst([make_alert(1, reason="watch: <!channel>"), make_alert(2)])
+    assert_valid_blocks(message.blocks)
+    text = json.dumps(message.blocks)
+    assert "watch: &lt;!channel&gt;" in text and "<!channel>" not in text

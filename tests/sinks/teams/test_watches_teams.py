@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.sinks.teams.cards import alert_card
+from bot.sinks.teams.cards import alert_card, digest_card
 from tests.sinks.teams.card_checks import assert_valid_card
 from tests.sinks.teams.helpers import make_alert
 from tests.sinks.teams.test_webhook import activity, post, serve, services  # noqa: F401
@@ -40,3 +40,9 @@ def test_the_card_says_why_and_escapes_it():
     facts = [f for b in card["body"] if b.get("type") == "FactSet" for f in b["facts"]]
     [why] = [f["value"] for f in facts if f["title"] == "Why"]
     assert "](https://evil)" not in why and "watch:" in why
+
+
+def test_grouped_cards_say_why_too():
+    card = digest_card([make_alert(1, reason="watch: docket PS 22-329"), make_alert(2)])
+    assert_valid_card(card)
+    assert "Why: watch: docket PS 22-329" in json.dumps(card)
