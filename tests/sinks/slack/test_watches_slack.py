@@ -73,3 +73,23 @@ def test_burst_entries_say_why() -> None:
     assert_valid_blocks(message.blocks)
     text = json.dumps(message.blocks)
     assert "watch: &lt;!channel&gt;" in text and "<!channel>" not in text
+
+
+def test_a_private_channel_the_bot_is_not_in_is_told_to_invite_it(
+    running: Running,  # noqa: F811
+) -> None:
+    running.slack.fail("conversations.history", error="channel_not_found", times=2)
+    running.command("watch docket PS 22-329")
+    refused = running.reply()
+    assert "/invite @calea-bot" in refused["text"] and "Nothing was changed" in refused["text"]
+    running.command("subscribe calea")
+    assert "/invite @calea-bot" in running.reply(2)["text"]
+    assert watches(running) == [] and running.subscriptions() == []
+    running.command("watch docket PS 22-329")  # invited now: the check passes
+    assert "set this channel to watch docket PS 22-329" in running.reply(3)["text"]
+
+
+def test_a_public_channel_the_bot_has_not_joined_is_fine(running: Running) -> None:  # noqa: F811
+    running.slack.fail("conversations.history", error="not_in_channel")
+    running.command("watch docket PS 22-329")
+    assert "set this channel to watch" in running.reply()["text"]
