@@ -24,6 +24,8 @@ ECFS_KIND = "ecfs"
 FILING_DOC_TYPE = "ECFS filing"  # as bot.store.ingest routes it: to watchers only
 FILINGS_PER_POLL = 25
 FILING_PAGE = "https://www.fcc.gov/ecfs/search/search-filings/filing/{id}"
+DEMO_MARK = " (DEMO_KEY: rate-limited; set FCC_API_KEY)"
+DEMO_LIMIT_NOTE = "DEMO_KEY's rate limit was hit; set FCC_API_KEY (free at api.data.gov/signup)"
 _SAFE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _EX_PARTE = re.compile(r"ex\s*-?\s*parte", re.IGNORECASE)
 
@@ -44,7 +46,7 @@ def ecfs_source(docket: str, settings: EcfsSettings) -> Source:
         }
     )
     slug = re.sub(r"[^a-z0-9]+", "-", docket.lower()).strip("-")
-    demo = " (DEMO_KEY: rate-limited; set FCC_API_KEY)" if settings.demo else ""
+    demo = DEMO_MARK if settings.demo else ""
     return Source(
         id=f"ecfs-{slug}",
         name=f"ECFS filings {docket}{demo}",
@@ -52,6 +54,27 @@ def ecfs_source(docket: str, settings: EcfsSettings) -> Source:
         kind=ECFS_KIND,
         interval_seconds=settings.interval,
         docket=docket,
+    )
+
+
+def health_message(source: Source, health: Health, message: str) -> str:
+    """The poll's message, saying so when the shared DEMO_KEY ran out."""
+    if source.kind == ECFS_KIND and health is Health.RATE_LIMITED and DEMO_MARK in source.name:
+        return f"{message} — {DEMO_LIMIT_NOTE}"
+    return message
+
+
+def display_source(source_id: str) -> Source | None:
+    """An ECFS source as status lists it from its stored state ("ecfs-ps-22-329")."""
+    parts = source_id.split("-")
+    if len(parts) == 3 and parts[:2] == ["ecfs", "rm"]:
+        docket = f"RM-{parts[2]}"
+    elif len(parts) == 4 and parts[0] == "ecfs":
+        docket = f"{parts[1].upper()} {parts[2]}-{parts[3]}"
+    else:
+        return None
+    return Source(
+        id=source_id, name=f"ECFS filings {docket}", url="", kind=ECFS_KIND, docket=docket
     )
 
 

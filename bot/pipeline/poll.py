@@ -22,6 +22,7 @@ from bot.common.clock import utc_now
 from bot.config import Config
 from bot.errors import FeedParseError
 from bot.feeds.backoff import next_poll_delay
+from bot.feeds.ecfs import health_message
 from bot.feeds.fetch import Fetcher
 from bot.models import AnalyzedItem, CycleReport, FetchResult, Health, Source
 from bot.pipeline.analyze import AnalyzedFeed
@@ -71,7 +72,7 @@ class Pipeline:
         result = await self.fetcher.fetch(
             source, etag=state.etag, last_modified=state.last_modified
         )
-        health, message = result.health, result.message
+        health, message = result.health, health_message(source, result.health, result.message)
         feed: AnalyzedFeed | None = None
         body_hash = None
         if health is Health.OK and result.body is not None:

@@ -20,6 +20,7 @@ from bot.models import Health, Matter, Watch
 from bot.pipeline.analyzer import InlineAnalyzer
 from bot.pipeline.ecfs_sources import ecfs_sources
 from bot.pipeline.poll import Pipeline
+from bot.reports.status import build_status
 from bot.settings import EcfsSettings, load_settings
 from bot.store import Store
 from tests.fakes.ecfs_api import FakeEcfs, filing
@@ -169,6 +170,14 @@ def test_rate_limit_backs_off_and_the_key_never_shows(
     assert outcome.health is Health.RATE_LIMITED
     state = store.sources.get(source.id)
     assert state.next_poll_at >= NOW + dt.timedelta(seconds=3600)  # Retry-After honoured
-    assert "DEMO_KEY" in source.name  # status names the rate-limited demo key
+    assert "DEMO_KEY's rate limit was hit; set FCC_API_KEY" in state.message
+    # status (CLI and chat) lists the docket's health from its stored state
+    channel = store.subscriptions.ensure_destination("slack", "C1", now=NOW).id
+    store.watches.add(Watch(channel, "docket", "PS 22-329"), now=NOW)
+    config = Config(path=tmp_path / "f.yaml", sources=(), topics=TOPICS, matters=())
+    [row] = build_status(config, store, NOW).sources
+    assert (row.source.name, row.state.health) == ("ECFS filings PS 22-329", "rate_limited")
+    store.watches.remove(channel, None, None)
+    assert build_status(config, store, NOW).sources == ()  # unwatched: not listed
     dump = "\n".join(store.db.conn.iterdump())
     assert KEY not in dump and KEY not in caplog.text and KEY not in outcome.message
