@@ -121,7 +121,7 @@ def decide_alerts(
             hits = watches.audience(event.dockets, event.matters, event.text, docket_matters)
             for destination_id, hit in hits.items():
                 audience[destination_id] = audience.get(destination_id, True) and hit.daily
-                reasons[destination_id] = "; ".join(hit.reasons)
+                reasons[destination_id] = hit.reason
         for destination_id, daily in sorted(audience.items()):
             due = digest_due if daily else now
             decision.alerts.append(

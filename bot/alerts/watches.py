@@ -39,7 +39,7 @@ class WatchHit(NamedTuple):
     """A destination a matching event goes to: digest only when every match is daily."""
 
     daily: bool
-    reasons: tuple[str, ...]
+    reason: str  # "watch: docket PS 22-329; watch: \"network security\""
 
 
 class _Entry(NamedTuple):
@@ -118,12 +118,15 @@ class WatchIndex:
         if self.by_matter and docket_matters:
             extra = [m for d in dockets for m in docket_matters.get(d, ()) if m not in matters]
             matters = (*matters, *dict.fromkeys(extra))
-        daily: dict[int, bool] = {}
-        reasons: dict[int, list[str]] = {}
+        hits: dict[int, WatchHit] = {}
         for entry in self.matching(dockets, matters, text):
-            destination = entry.destination_id
-            daily[destination] = entry.daily and daily.get(destination, True)
-            why = reasons.setdefault(destination, [])
-            if entry.reason not in why:
-                why.append(entry.reason)
-        return {d: WatchHit(daily[d], tuple(reasons[d])) for d in daily}
+            before = hits.get(entry.destination_id)
+            if before is None:
+                hits[entry.destination_id] = WatchHit(entry.daily, entry.reason)
+            elif entry.reason not in before.reason.split("; "):
+                hits[entry.destination_id] = WatchHit(
+                    entry.daily and before.daily, f"{before.reason}; {entry.reason}"
+                )
+            elif not entry.daily:
+                hits[entry.destination_id] = before._replace(daily=False)
+        return hits
