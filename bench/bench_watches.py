@@ -1,6 +1,7 @@
 """Watch-matching benchmark: 25,000 new items against 10,000 watches across 500 channels.
 
-    .venv/bin/python bench/bench_watches.py          # best of 5 runs (--runs 9 for a steadier minimum)
+    .venv/bin/python bench/bench_watches.py          # best of 5 runs
+    .venv/bin/python bench/bench_watches.py --runs 9 # a steadier minimum
     .venv/bin/python bench/bench_watches.py --runs 1
 
 What is timed (CPU, time.process_time) is the alert policy's part of a full cycle: building
