@@ -34,7 +34,7 @@ MAX_REPORTED_PROBLEMS = 10
 MIN_INTERVAL_SECONDS = 60
 MAX_INTERVAL_SECONDS = 7 * 24 * 3600
 DEFAULT_INTERVAL_SECONDS = 15 * 60
-SOURCE_KINDS = ("auto", "federal_register_json")
+SOURCE_KINDS = ("auto", "federal_register_json", "federal_register_public_inspection")
 
 _DEFAULT_FETCH = FetchSettings()
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

@@ -66,11 +66,12 @@ class Source:
     id: str
     name: str
     url: str
-    kind: str = "auto"  # "auto" (RSS/Atom/RDF detected) or "federal_register_json"
+    kind: str = "auto"  # "auto" (RSS/Atom/RDF), "federal_register_json", "…_public_inspection"
     interval_seconds: int = 900
     topics: tuple[str, ...] = ()
     enabled: bool = True
     public_only: bool = False  # added from chat: never fetch non-public addresses for it
+    docket: str | None = None  # ECFS filings sources: the docket polled ("PS 22-329")
 
 
 @dataclass(frozen=True)
@@ -263,6 +264,21 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class Watch:
+    """A destination's interest in one docket, tracked matter or phrase, realtime or daily."""
+
+    destination_id: int
+    kind: str  # "docket" | "matter" | "phrase"
+    value: str  # "PS 22-329", a matter id, or a phrase as typed (matched case-insensitively)
+    mode: str = "realtime"  # "realtime" | "daily"
+
+    @property
+    def label(self) -> str:
+        """'docket PS 22-329', 'matter calea-network-security', '"network security"'."""
+        return f'"{self.value}"' if self.kind == "phrase" else f"{self.kind} {self.value}"
+
+
+@dataclass(frozen=True)
 class Alert:
     """One real-world event ready for a sink: everything a message shows."""
 
@@ -281,6 +297,8 @@ class Alert:
     summary: str
     also_in: tuple[str, ...] = ()
     matters: tuple[str, ...] = ()
+    reason: str = ""  # why it came when a watch matched, e.g. "watch: docket PS 22-329"
+    filing: bool = False  # an ECFS docket filing (grouped per docket when several arrive)
 
     @property
     def thread_key(self) -> str | None:
@@ -309,6 +327,7 @@ class ListEntry:
     summary: str = ""
     dates: tuple[KeyDate, ...] = ()
     marker: str = ""  # "NEW" / "UPDATED" / "DEADLINE" for alerts (trusted), "" for items
+    reason: str = ""  # why an alert came, when a watch selected it
 
     @classmethod
     def from_alert(cls, alert: Alert) -> ListEntry:
@@ -323,6 +342,7 @@ class ListEntry:
             summary=alert.summary,
             dates=alert.dates,
             marker={"update": "UPDATED", "reminder": "DEADLINE"}.get(alert.action, "NEW"),
+            reason=alert.reason,
         )
 
 

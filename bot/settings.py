@@ -23,6 +23,8 @@ DEFAULT_DB = "calea-bot.db"
 DEFAULT_FEEDS = "feeds.yaml"
 DEFAULT_PORT = 3000
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_ECFS_URL = "https://publicapi.fcc.gov/ecfs/filings"
+_API_KEY = re.compile(r"[A-Za-z0-9]{1,100}")
 TEAMS_SECRET_VARIABLE = "TEAMS_OUTGOING_WEBHOOK_SECRET"
 TEAMS_ALLOWED_HOSTS_VARIABLE = "CALEA_BOT_TEAMS_ALLOWED_HOSTS"
 _FROZEN = ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -75,6 +77,17 @@ class OpsSettings(BaseModel):
     subscribe_admins_only: bool = False  # only admins may subscribe/unsubscribe channels
 
 
+class EcfsSettings(BaseModel):
+    """FCC ECFS filings polling: the api.data.gov key (DEMO_KEY when unset), where, how often."""
+
+    model_config = _FROZEN
+
+    api_key: str = Field(default="DEMO_KEY", repr=False)
+    demo: bool = True  # no FCC_API_KEY: the rate-limited DEMO_KEY
+    url: str = DEFAULT_ECFS_URL
+    interval: int = 3600  # seconds between two polls of one docket
+
+
 class Settings(BaseModel):
     """Everything the environment configures (see README's settings table)."""
 
@@ -96,6 +109,7 @@ class Settings(BaseModel):
     slack: SlackSettings | None = None
     teams: TeamsSettings = TeamsSettings()
     ops: OpsSettings = OpsSettings()
+    ecfs: EcfsSettings = EcfsSettings()
 
 
 def load_settings(
@@ -119,6 +133,7 @@ def load_settings(
         slack=_slack(env),
         teams=_teams(env),
         ops=_ops(env),
+        ecfs=_ecfs(env),
     )
 
 
@@ -294,6 +309,29 @@ def _bot_token(env: Mapping[str, str]) -> str | None:
             "from the app's OAuth & Permissions page."
         )
     return token
+
+
+# -- FCC ECFS ---------------------------------------------------------------------------------
+
+
+def _ecfs(env: Mapping[str, str]) -> EcfsSettings:
+    key = _text(env, "FCC_API_KEY")
+    if key and not _API_KEY.fullmatch(key):  # never echo the key itself
+        raise ConfigError(
+            f"FCC_API_KEY must be an api.data.gov key (letters and digits, up to 100), got "
+            f"{len(key)} characters that are not; get one at https://api.data.gov/signup/"
+        )
+    url = _text(env, "FCC_ECFS_URL") or DEFAULT_ECFS_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise ConfigError(f"FCC_ECFS_URL must be an http(s) URL without a query, got {url!r}")
+    # DEMO_KEY allows about 50 requests a day: poll each docket every 6 h unless told otherwise
+    raw = _text(env, "CALEA_BOT_ECFS_INTERVAL") or ("3600" if key else "21600")
+    if not raw.isdigit() or not 60 <= int(raw) <= 86400:
+        raise ConfigError(
+            f"CALEA_BOT_ECFS_INTERVAL must be seconds between 60 and 86400, got {raw!r}"
+        )
+    return EcfsSettings(api_key=key or "DEMO_KEY", demo=not key, url=url, interval=int(raw))
 
 
 # -- Teams ------------------------------------------------------------------------------------

@@ -80,7 +80,10 @@ def test_real_feeds_yaml_source_details(real: Config) -> None:
         assert f"fields[]={field}" in json_api.url
     assert "conditions[agencies][]=federal-communications-commission" in json_api.url
     assert "order=newest" in json_api.url and "per_page=20" in json_api.url
-    assert all(s.kind == "auto" for s in real.sources if s.id != "federal-register-fcc-json")
+    inspection = real.source("federal-register-public-inspection")
+    assert inspection.kind == "federal_register_public_inspection"
+    special = {"federal-register-fcc-json", inspection.id}
+    assert all(s.kind == "auto" for s in real.sources if s.id not in special)
     # Known-blocked stays enabled so its health is visible; CTIA has no feed and is off.
     assert real.source("fcc-headlines").enabled
     assert not real.source("ctia").enabled
@@ -345,7 +348,8 @@ def test_every_bad_value_is_reported_with_its_key() -> None:
     expected = [
         'settings.max_bytes: must be a number of bytes or a size like "10MiB"',
         'settings.user_agnet: unknown key "user_agnet" (did you mean "user_agent"?)',
-        'sources[0] (id "fr").kind: must be one of "auto", "federal_register_json", got "json"',
+        'sources[0] (id "fr").kind: must be one of "auto", "federal_register_json", '
+        '"federal_register_public_inspection", got "json"',
         'sources[1] (id "ntia").url: must be an http:// or https:// URL, got "ftp://',
         'sources[1] (id "ntia").interval: must be at least 60 seconds, got "10s"',
         'topics[0] (id "calea").patterns[0]: invalid regular expression "stir/(shaken"',
@@ -363,7 +367,11 @@ def test_every_bad_value_is_reported_with_its_key() -> None:
         ("    interval: 10s\n", 'interval: must be at least 60 seconds, got "10s"'),
         ("    interval: soon\n", 'interval: must be a number of seconds or a duration like "90s"'),
         ("    interval: 8d\n", 'interval: must be at most 7 days ("7d")'),
-        ("    kind: rss\n", 'kind: must be one of "auto", "federal_register_json", got "rss"'),
+        (
+            "    kind: rss\n",
+            'kind: must be one of "auto", "federal_register_json", '
+            '"federal_register_public_inspection", got "rss"',
+        ),
         ("    enabled: perhaps\n", 'enabled: must be true or false, got "perhaps"'),
         ("    topics: {a: 1}\n", "topics: must be a list, got a mapping"),
         ("    nmae: NTIA\n", 'unknown key "nmae" (did you mean "name"?); allowed keys: id, name'),

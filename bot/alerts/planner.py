@@ -5,7 +5,7 @@ the channel sees, in order:
 - an *update* of an alert posted earlier, where the platform can edit, edits that post;
 - more fresh alerts than `burst_threshold` become one grouped *burst* message, split every
   `max_alerts_per_message`; otherwise each is a *single* message, threaded under its
-  proceeding if known;
+  proceeding if known — except docket filings of one proceeding, grouped in one message;
 - *digest* rows (daily subscribers) come next, as one digest split likewise;
 - deadline *reminders* (bot.alerts.reminders) last, one message each.
 Sinks only render and send what the plan says; pacing belongs to the deliverer.
@@ -75,10 +75,26 @@ def plan_messages(entries: Sequence[ClaimedAlert], rules: GroupingRules) -> list
     if len(fresh) > rules.burst_threshold:
         plan.extend(_grouped("burst", fresh, rules.max_alerts_per_message))
     else:
-        plan.extend(Message("single", (e,), thread_ref=e.thread_ref) for e in fresh)
+        filings = _filings_per_docket(fresh)
+        grouped = {e.alert.outbox_id for group in filings for e in group}
+        plan.extend(
+            Message("single", (e,), thread_ref=e.thread_ref)
+            for e in fresh
+            if e.alert.outbox_id not in grouped
+        )
+        plan.extend(Message("burst", group) for group in filings)
     plan.extend(_grouped("digest", digest, rules.max_alerts_per_message))
     plan.extend(Message("reminder", (e,)) for e in reminders)  # deadline reminders, unthreaded
     return plan
+
+
+def _filings_per_docket(entries: Sequence[ClaimedAlert]) -> list[tuple[ClaimedAlert, ...]]:
+    """Docket filings arriving together, one group per proceeding (groups of two or more)."""
+    groups: dict[str | None, list[ClaimedAlert]] = {}
+    for entry in entries:
+        if entry.alert.filing:
+            groups.setdefault(entry.alert.thread_key, []).append(entry)
+    return [tuple(group) for group in groups.values() if len(group) > 1]
 
 
 def _grouped(kind: MessageKind, entries: Sequence[ClaimedAlert], size: int | None) -> list[Message]:

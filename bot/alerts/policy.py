@@ -6,7 +6,10 @@ rows, given the channels' subscriptions:
   '*'); a destination whose matching subscriptions are all `daily` gets it in its next digest;
 - a new source's backlog is stored quietly except its newest `first_poll_alerts` events, and a
   poll with more than `max_alerts_per_poll` new events (a storm) alerts only the newest ones;
-- an update of an event already posted somewhere is queued as an edit for those destinations.
+- an update of an event already posted somewhere is queued as an edit for those destinations;
+- watches (bot.alerts.watches) add destinations exactly like topics do, with the reason kept;
+  a destination a topic and a watch both select gets the event once. Watch-only events
+  (docket filings) skip topic subscribers.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from bot.alerts.watches import WatchIndex
 from bot.models import Subscription
 
 _OLDEST = dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -36,6 +40,10 @@ class NewEvent:
     event_id: int
     topics: tuple[str, ...]
     published: dt.datetime | None = None
+    dockets: tuple[str, ...] = ()
+    matters: tuple[str, ...] = ()
+    text: str = ""  # title and text, for phrase watches
+    watch_only: bool = False  # only watches route it (docket filings), never topics
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class QueuedAlert:
     revision: int
     due_at: dt.datetime
     digest: bool = False
+    reason: str = ""  # "watch: docket PS 22-329" when a watch selected the destination
 
 
 @dataclass
@@ -85,6 +94,8 @@ def decide_alerts(
     limits: AlertLimits,
     now: dt.datetime,
     digest_at: dt.datetime | None = None,
+    watches: WatchIndex | None = None,
+    matter_dockets: Mapping[str, Sequence[str]] | None = None,
 ) -> AlertDecision:
     """Outbox rows for one poll (see the module). `posted_to`: event → destinations posted."""
     decision = AlertDecision()
@@ -99,12 +110,26 @@ def decide_alerts(
         )
     by_topic = _by_topic(subscriptions)
     digest_due = digest_at or now + dt.timedelta(days=1)
+    docket_matters: dict[str, list[str]] = {}
+    for matter, its_dockets in (matter_dockets or {}).items():
+        for docket in its_dockets:
+            docket_matters.setdefault(docket, []).append(matter)
     for event in alerted:
-        for destination_id, daily in _audience(event.topics, by_topic).items():
+        audience = {} if event.watch_only else _audience(event.topics, by_topic)
+        reasons: dict[int, str] = {}
+        if watches is not None and watches.size:
+            hits = watches.audience(event.dockets, event.matters, event.text, docket_matters)
+            for destination_id, hit in hits.items():
+                audience[destination_id] = audience.get(destination_id, True) and hit.daily
+                reasons[destination_id] = hit.reason
+        for destination_id, daily in sorted(audience.items()):
             due = digest_due if daily else now
             decision.alerts.append(
-                QueuedAlert(event.event_id, destination_id, "new", 1, due, daily)
-            )
+                QueuedAlert(
+                    event.event_id, destination_id, "new", 1, due, daily,
+                    reasons.get(destination_id, ""),
+                )
+            )  # fmt: skip
     for changed in changes.changed_events:
         for destination_id in sorted(set(posted_to.get(changed.event_id, ()))):
             decision.alerts.append(

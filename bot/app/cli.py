@@ -121,6 +121,26 @@ def search(paths: Paths, query: tuple[str, ...], limit: int, as_json: bool) -> N
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@common_options
+def watches(paths: Paths, as_json: bool) -> None:
+    """Every channel's watches (dockets, tracked matters, phrases), by channel."""
+    store = Store(paths.db)
+    try:
+        listed = store.watches.listed()
+    finally:
+        store.close()
+    if as_json:
+        _print_json([w.to_json() for w in listed])
+    elif not listed:
+        click.echo("no watches (in chat: /calea watch docket PS 22-329)")
+    else:
+        for w in listed:
+            name = one_line(w.channel_name or w.address)
+            click.echo(f"{w.platform} {name}: {one_line(w.watch.label)} ({w.watch.mode})")
+
+
+@cli.command()
 @click.option("--dry-run", is_flag=True, help="Count what would be pruned; delete nothing.")
 @click.option("--days", type=click.IntRange(1), help="Override retention_days from feeds.yaml.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")

@@ -31,12 +31,14 @@ from bot.app.build import (
 from bot.common.business_days import business_days_before
 from bot.common.clock import utc_now
 from bot.config import Config, load_config
-from bot.models import Source
+from bot.feeds.ecfs import ecfs_source
+from bot.models import Source, Watch
 from bot.pipeline.deadlines import queue_due_reminders
 from bot.pipeline.deliver import Courier, drain_outbox
 from bot.reports.deadlines import render_deadlines
 from bot.reports.status import build_status
 from bot.reports.text import render_cycle, render_status
+from bot.settings import EcfsSettings
 from bot.sinks.console import ConsoleSink
 from bot.store import Store
 
@@ -50,12 +52,20 @@ DEMO_SOURCES: tuple[tuple[str, str, str | int, str, tuple[str, ...]], ...] = (
         "federal_register_json",
         (),
     ),
+    (
+        "federal-register-public-inspection",
+        "Federal Register public inspection (demo)",
+        "public_inspection.json",
+        "federal_register_public_inspection",
+        (),
+    ),
     ("cisa", "CISA advisories (demo)", "cisa.xml", "auto", ("cybersecurity",)),
     ("ustelecom", "USTelecom (demo)", "industry.xml", "auto", ()),
     ("fcc-headlines", "FCC headlines (demo)", "headlines_challenge.html", "auto", ()),
     ("ncta", "NCTA (demo)", 403, "auto", ()),
 )
 
+DEMO_WATCHED_DOCKET = "PS 22-329"
 CONTENT_TYPES = {".xml": "application/rss+xml", ".json": "application/json", ".html": "text/html"}
 
 
@@ -65,7 +75,7 @@ class _SampleHandler(BaseHTTPRequestHandler):
     samples: dict[str, bytes] = {}
 
     def do_GET(self) -> None:  # noqa: N802 - http.server API
-        name = self.path.lstrip("/")
+        name = self.path.lstrip("/").split("?", 1)[0]  # ECFS URLs carry a query
         if name.isdigit():
             self.send_error(int(name))
             return
@@ -96,11 +106,13 @@ def _load_samples() -> dict[str, bytes]:
 
 
 def demo_config(base: Config, base_url: str) -> Config:
-    """The user's topics and matters with the demo's loopback sources."""
+    """The user's topics and matters with the demo's loopback sources (and ECFS filings)."""
     sources = tuple(
         Source(id=sid, name=name, url=f"{base_url}/{target}", kind=kind, topics=topics)
         for sid, name, target, kind, topics in DEMO_SOURCES
     )
+    filings = EcfsSettings(api_key="DEMO_KEY", demo=False, url=f"{base_url}/ecfs_filings.json")
+    sources += (ecfs_source(DEMO_WATCHED_DOCKET, filings),)
     return dataclasses.replace(base, sources=sources, first_poll_alerts=25)
 
 
@@ -116,15 +128,18 @@ def run_demo(feeds_path: Path, *, keep: bool = False) -> None:
         config = demo_config(base, f"http://127.0.0.1:{server.server_port}")
         couriers = {"console": Courier(ConsoleSink())}
         ensure_console_destination(store, utc_now())
+        _demo_watches(store)
         click.secho(
             f"Serving {len(DEMO_SOURCES)} demo sources on 127.0.0.1:{server.server_port}", bold=True
         )
-        for round_name in (
-            "First poll (new sources: everything is new)",
-            "Second poll (sources answer 304 Not Modified)",
+        early = [s for s in config.sources if s.kind == "federal_register_public_inspection"]
+        for round_name, sources in (
+            ("Public inspection (a business day before publication)", early),
+            ("First poll (new sources: everything is new; published documents update)", None),
+            ("Second poll (sources answer 304 Not Modified)", None),
         ):
             click.secho(f"\n== {round_name}", bold=True)
-            report = asyncio.run(_one_cycle(config, store))
+            report = asyncio.run(_one_cycle(config, store, sources))
             drain_outbox(store, couriers, now=utc_now(), source_names=source_names(config))
             click.echo(render_cycle(report))
         click.secho("\n== Status", bold=True)
@@ -160,9 +175,17 @@ def _show_deadlines(store: Store, couriers: dict[str, Courier], config: Config) 
     )
 
 
-async def _one_cycle(config: Config, store: Store):
+def _demo_watches(store: Store) -> None:
+    """The console watches a docket (so its ECFS filings alert) and a phrase."""
+    console = store.subscriptions.destination("console", "stdout")
+    for kind, value in (("docket", DEMO_WATCHED_DOCKET), ("phrase", "network security")):
+        store.watches.add(Watch(console.id, kind, value), now=utc_now())
+    click.echo(f'console watches: docket {DEMO_WATCHED_DOCKET}, "network security"')
+
+
+async def _one_cycle(config: Config, store: Store, sources=None):
     pipeline = build_pipeline(config, store)
     try:
-        return await pipeline.run_cycle()
+        return await pipeline.run_cycle(sources)
     finally:
         await close_pipeline(pipeline)

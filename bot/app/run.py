@@ -146,7 +146,10 @@ def run_bot(paths: Paths) -> None:
 
         async def main() -> None:
             scheduler = BotScheduler(
-                pipeline, platforms.couriers, delivery_store_factory=lambda: Store(paths.db)
+                pipeline,
+                platforms.couriers,
+                delivery_store_factory=lambda: Store(paths.db),
+                ecfs=settings.ecfs,
             )
             web = None
             if port is not None:

@@ -22,10 +22,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app.maintenance import schedule_retention
 from bot.common.clock import utc_now
+from bot.feeds.ecfs import ECFS_KIND
 from bot.models import Source
 from bot.pipeline.deadlines import queue_due_reminders
 from bot.pipeline.deliver import Courier, drain_outbox
+from bot.pipeline.ecfs_sources import with_ecfs_sources
 from bot.pipeline.poll import Pipeline
+from bot.settings import EcfsSettings
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -46,11 +49,13 @@ class BotScheduler:
         *,
         delivery_store_factory: Callable[[], Store],
         drain_interval: float = DRAIN_INTERVAL_SECONDS,
+        ecfs: EcfsSettings | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.couriers = couriers
         self.delivery_store_factory = delivery_store_factory
         self.drain_interval = drain_interval
+        self.ecfs = ecfs  # None: no ECFS filings polling
         self._stop = asyncio.Event()
         self.started = asyncio.Event()
         self._running: set[asyncio.Task] = set()
@@ -154,11 +159,14 @@ class BotScheduler:
         self._scheduler = scheduler
         for index, source in enumerate(s for s in self.pipeline.config.sources if s.enabled):
             self._schedule_source(source, _stagger(index))
-        for job, seconds, job_id in (
+        periodic = [
             (self._sync_user_sources, SYNC_INTERVAL_SECONDS, "sync-user-sources"),
             (self._drain_job, self.drain_interval, "outbox"),
             (self._reminder_job, REMINDER_INTERVAL_SECONDS, "reminders"),
-        ):
+        ]
+        if self.ecfs is not None:
+            periodic.append((self._sync_ecfs, SYNC_INTERVAL_SECONDS, "sync-ecfs"))
+        for job, seconds, job_id in periodic:
             scheduler.add_job(
                 job,
                 IntervalTrigger(seconds=seconds),
@@ -209,6 +217,17 @@ class BotScheduler:
             log.info("polling %s (added from chat)", source_id)
         kept = [s for s in config.sources if not s.public_only]
         self.pipeline.config = dataclasses.replace(config, sources=(*kept, *wanted.values()))
+
+    async def _sync_ecfs(self) -> None:
+        """Poll ECFS filings of every watched or tracked docket; stop for unwatched ones."""
+        before = {s.id for s in self.pipeline.config.sources if s.kind == ECFS_KIND}
+        config = with_ecfs_sources(self.pipeline.config, self.pipeline.store, self.ecfs)
+        wanted = {s.id: s for s in config.sources if s.kind == ECFS_KIND}
+        for source_id in before - wanted.keys():
+            self._scheduler.remove_job(f"poll:{source_id}")
+        for index, source_id in enumerate(sorted(wanted.keys() - before)):
+            self._schedule_source(wanted[source_id], _stagger(index))
+        self.pipeline.config = config
 
     async def _finish_in_flight(self) -> None:
         if not self._running:

@@ -28,6 +28,7 @@ from bot.commands.subscriptions import (
     topics_command,
     unsubscribe_command,
 )
+from bot.commands.watches import unwatch_command, watch_command, watches_command
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ HANDLERS: dict[str, Handler] = {
     "remind": remind_command,
     "calendar": calendar_command,
     "audit": audit_command,
+    "watch": watch_command,
+    "unwatch": unwatch_command,
+    "watches": watches_command,
 }
 ALIASES = {"sub": "subscribe", "unsub": "unsubscribe", "subs": "subscriptions", "feed": "feeds"}
 HELP_WORDS = ("help", "--help", "-h", "?")

@@ -30,7 +30,8 @@ HELP: dict[str, CommandHelp] = {
             "paused deliveries and this channel's subscriptions.",
             "With no argument: the CALEA proceeding. Give a matter id (e.g. "
             "calea-network-security) or a topic id (e.g. robocalls) to narrow it; a matter wins "
-            "when a matter and a topic share an id.",
+            "when a matter and a topic share an id. status docket PS 22-329 shows what the "
+            "bot knows about any docket: items, dates, ECFS filings, tracked matters.",
         ),
         CommandHelp(
             "subscribe",
@@ -102,6 +103,21 @@ HELP: dict[str, CommandHelp] = {
             "n up to 50, default 10. `calea-bot audit --json` prints the whole log.",
             admin_only="audit",
         ),
+        CommandHelp(
+            "watch",
+            'watch docket <docket> | watch matter <id> | watch "<phrase>" [realtime|daily]',
+            "Post alerts here for a docket, a tracked matter or a phrase, like a topic.",
+            "Dockets in any usual spelling (PS 22-329, PS Docket No. 22-329); a docket no "
+            "source has mentioned yet is accepted. A phrase matches whole words in any case "
+            "(at most 80 characters). ECFS filings reach only channels watching their docket or "
+            "matter. At most 50 watches per channel. Example: watch docket PS 22-329 daily",
+        ),
+        CommandHelp(
+            "unwatch",
+            'unwatch docket <docket> | unwatch matter <id> | unwatch "<phrase>" | unwatch all',
+            "Stop one of this channel's watches (or all of them).",
+        ),
+        CommandHelp("watches", "watches", "This channel's watches and how they are delivered."),
         CommandHelp("help", "help [command]", "This list, or the details of one command."),
     )
 }

@@ -14,6 +14,7 @@ from bot.analysis.matters import TRACKING, MatterStatus
 from bot.commands.arguments import CommandError, did_you_mean, shown
 from bot.commands.compose import compose
 from bot.commands.context import CommandContext, CommandServices
+from bot.commands.docket_status import docket_status
 from bot.commands.feeds import source_names, status_report
 from bot.commands.help import usage_of
 from bot.commands.item_refs import item_ref, one_per_event
@@ -52,6 +53,8 @@ def status_command(args: Sequence[str], ctx: CommandContext, services: CommandSe
     cites it).
     """
     usage = usage_of("status")
+    if args and args[0].lower() == "docket":
+        return docket_status(args[1:], ctx, services)
     if len(args) > 1:
         raise CommandError("Give one matter or topic id.", usage)
     config = services.config

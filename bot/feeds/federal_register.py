@@ -121,3 +121,6 @@ def _key_dates(document: dict[str, Any]) -> tuple[KeyDate, ...]:
         if day is not None:
             dates.append(KeyDate(kind, day))
     return tuple(dates)
+
+
+dockets_and_documents = _dockets_and_documents  # shared with the public-inspection parser

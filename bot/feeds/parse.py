@@ -17,6 +17,7 @@ import feedparser
 
 from bot.analysis.extract import own_documents_from_link
 from bot.errors import FeedParseError
+from bot.feeds.ecfs import ECFS_KIND, parse_filings
 from bot.feeds.federal_register import parse_documents_json
 from bot.feeds.normalize import (
     TEXT_LIMIT,
@@ -30,9 +31,11 @@ from bot.feeds.normalize import (
     struct_time_to_utc,
     title_from_text,
 )
+from bot.feeds.public_inspection import parse_public_inspection_json
 from bot.models import Health, ParsedFeed, ParsedItem, Source
 
 FEDERAL_REGISTER_KIND = "federal_register_json"
+PUBLIC_INSPECTION_KIND = "federal_register_public_inspection"
 MAX_GUID_LENGTH = 1000
 MAX_NAMES = 50  # authors or categories kept per item
 _DEFAULT_CONTENT_TYPE = "application/xml"
@@ -60,6 +63,10 @@ def parse_feed(
     """
     if not body or body.isspace():
         raise FeedParseError(Health.NOT_A_FEED, "the response is empty")
+    if source.kind == ECFS_KIND and source.docket:
+        return parse_filings(body, docket=source.docket)
+    if source.kind == PUBLIC_INSPECTION_KIND:
+        return parse_public_inspection_json(body, base_url=base_url)
     if source.kind == FEDERAL_REGISTER_KIND or _looks_like_json(body):
         return parse_documents_json(body, base_url=base_url)
     if _looks_like_html_page(body):

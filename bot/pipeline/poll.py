@@ -13,7 +13,7 @@ import hashlib
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.alerts.digest_schedule import DigestSchedule
@@ -22,6 +22,7 @@ from bot.common.clock import utc_now
 from bot.config import Config
 from bot.errors import FeedParseError
 from bot.feeds.backoff import next_poll_delay
+from bot.feeds.ecfs import health_message
 from bot.feeds.fetch import Fetcher
 from bot.models import AnalyzedItem, CycleReport, FetchResult, Health, Source
 from bot.pipeline.analyze import AnalyzedFeed
@@ -74,7 +75,7 @@ class Pipeline:
         result = await self.fetcher.fetch(
             source, etag=state.etag, last_modified=state.last_modified
         )
-        health, message = result.health, result.message
+        health, message = result.health, health_message(source, result.health, result.message)
         feed: AnalyzedFeed | None = None
         body_hash = None
         if health is Health.OK and result.body is not None:
@@ -134,6 +135,7 @@ class Pipeline:
                     first_poll=first_poll,
                     limits=limits,
                     digest_at=self.digests.next_after(now),
+                    matter_dockets={m.id: m.dockets for m in self.config.matters},
                 )
                 message = _describe(ingest, len(feed.items))
             self.store.sources.record(
@@ -238,6 +240,7 @@ def store_items(
     first_poll: bool = False,
     limits: AlertLimits | None = None,
     digest_at: dt.datetime | None = None,
+    matter_dockets: Mapping[str, Sequence[str]] | None = None,
 ) -> IngestResult:
     """Store one source's items, decide which alert (bot.alerts.policy), queue them.
 
@@ -254,6 +257,8 @@ def store_items(
         limits=limits or AlertLimits(),
         now=now,
         digest_at=digest_at,
+        watches=store.watches.index() if changes.new_events else None,
+        matter_dockets=matter_dockets,
     )
     result.alerts_queued = store.outbox.enqueue(decision.alerts, now)
     result.alerts_queued += record_deadlines(store, source, items, now=now)

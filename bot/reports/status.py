@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.analysis.matters import MatterStatus, matter_status
 from bot.config import Config
+from bot.feeds.ecfs import display_source
 from bot.models import Destination, Source
 from bot.store import SourceState, Store
 from bot.store.database import iso
@@ -124,12 +125,26 @@ def matter_to_json(status: MatterStatus) -> dict:
     }
 
 
+def _ecfs_rows(config: Config, store: Store, states: dict) -> tuple[SourceHealthRow, ...]:
+    """ECFS dockets `run` polls (watched or tracked), from their stored state."""
+    known = {s.id for s in config.sources}
+    wanted = set(store.watches.watched_dockets())
+    wanted.update(d for matter in config.matters for d in matter.dockets)
+    rows = []
+    for source_id in sorted(states):
+        source = None if source_id in known else display_source(source_id)
+        if source is not None and source.docket in wanted:
+            rows.append(SourceHealthRow(source, states[source_id]))
+    return tuple(rows)
+
+
 def build_status(config: Config, store: Store, now: dt.datetime) -> StatusReport:
     """Collect source health, matter states and outbox counts."""
     states = store.sources.all()
     rows = tuple(
         SourceHealthRow(s, states.get(s.id, SourceState(source_id=s.id))) for s in config.sources
     )
+    rows += _ecfs_rows(config, store, states)
     matters = tuple(
         matter_status(m, store.queries.matter_events(m.id), now.date()) for m in config.matters
     )

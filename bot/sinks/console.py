@@ -42,6 +42,8 @@ def render_console_alert(alert: Alert) -> str:
         lines.append(f"  {one_line(alert.summary)}")
     if alert.also_in:
         lines.append("  also in: " + ", ".join(one_line(s) for s in alert.also_in))
+    if alert.reason:
+        lines.append(f"  why: {one_line(alert.reason)}")
     if alert.link:
         lines.append(f"  {one_line(alert.link)}")
     return "\n".join(lines)

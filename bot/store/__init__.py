@@ -22,6 +22,7 @@ from bot.store.replay import SeenActivities
 from bot.store.sources import SourceState, SourceStates
 from bot.store.subscriptions import Subscription, Subscriptions
 from bot.store.user_sources import UserSources
+from bot.store.watches import Watches
 
 __all__ = [
     "ClaimedAlert",
@@ -50,6 +51,7 @@ class Store:
         self.health = StoreHealth(self.db)
         self.seen_activities = SeenActivities(self.db)
         self.audit = SubscriptionAudit(self.db)
+        self.watches = Watches(self.db)
 
     def transaction(self):
         """Context manager for one atomic write spanning several repositories."""

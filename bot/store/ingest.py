@@ -26,6 +26,8 @@ from typing import TypeVar
 import sqlite_utils
 
 from bot.alerts.policy import ChangedEvent, NewEvent, PollChanges
+from bot.feeds.ecfs import FILING_DOC_TYPE  # docket filings alert only their watchers
+from bot.feeds.public_inspection import PUBLIC_INSPECTION_TYPE
 from bot.models import AnalyzedItem, Source
 from bot.store.database import iso
 
@@ -62,6 +64,20 @@ _ITEM_COLUMNS = (
 
 def _dumps(value: object) -> str:
     return _ENCODER.encode(value)
+
+
+def _new_event(event_id: int, analysed: AnalyzedItem) -> NewEvent:
+    """What the alert policy needs of a new event: topics, dockets, matters, text."""
+    item = analysed.item
+    return NewEvent(
+        event_id,
+        tuple(m.topic for m in analysed.topics),
+        item.published,
+        dockets=analysed.identifiers.dockets,
+        matters=analysed.matters,
+        text=f"{item.title}\n{item.text}",
+        watch_only=item.doc_type == FILING_DOC_TYPE,
+    )
 
 
 class ItemWriter:
@@ -212,16 +228,18 @@ class ItemWriter:
         stamp = iso(now)
         new_events: list[NewEvent] = []
         item_rows, event_rows, key_rows, identity_rows, matter_rows = [], [], [], [], []
+        joined: list[tuple[int, int]] = []  # (event, new item) that joined a known event
         for analysed in new_items:
             item_id, next_id = next_id, next_id + 1
             event_id = next((events[k] for k in analysed.identity_keys if k in events), None)
             if event_id is None:
                 event_id = item_id
                 event_rows.append((event_id, item_id, stamp))
-                topics = tuple(m.topic for m in analysed.topics)
-                new_events.append(NewEvent(event_id, topics, analysed.item.published))
+                new_events.append(_new_event(event_id, analysed))
             else:
                 result.also_in += 1
+                if not (analysed.item.doc_type or "").startswith(PUBLIC_INSPECTION_TYPE):
+                    joined.append((event_id, item_id))
             for key in analysed.identity_keys:
                 events.setdefault(key, event_id)
                 identity_rows.append((key, event_id))
@@ -229,11 +247,12 @@ class ItemWriter:
                 (item_id, source.id, event_id, stamp, stamp, *self._item_values(analysed))
             )
             key_rows.extend((source.id, key, item_id) for key in analysed.dedupe_keys)
-            matter_rows.extend(
-                (matter, e.date.isoformat(), e.label, e.state, e.document, e.url, item_id)
-                for matter in analysed.matters
-                for e in analysed.matter_events
-            )
+            if analysed.item.doc_type != FILING_DOC_TYPE:  # filings stay off timelines
+                matter_rows.extend(
+                    (matter, e.date.isoformat(), e.label, e.state, e.document, e.url, item_id)
+                    for matter in analysed.matters
+                    for e in analysed.matter_events
+                )
         marks = ", ".join("?" * (5 + len(_ITEM_COLUMNS)))
         conn = self.db.conn
         conn.executemany(
@@ -256,4 +275,26 @@ class ItemWriter:
             matter_rows,
         )
         result.new += len(new_items)
+        result.changes.changed_events.extend(self._supersede_public_inspection(joined))
         return new_events
+
+    def _supersede_public_inspection(self, joined: Sequence[tuple[int, int]]) -> list[ChangedEvent]:
+        """A published copy of a document seen on public inspection becomes the event's
+        primary item: the event changes (its alert is edited), it is not a new alert."""
+        changed = []
+        for event_id, item_id in joined:
+            row = self.db.execute(
+                "SELECT i.doc_type FROM events e JOIN items i ON i.id = e.primary_item_id "
+                "WHERE e.id = ?",
+                [event_id],
+            ).fetchone()
+            if row and (row[0] or "").startswith(PUBLIC_INSPECTION_TYPE):
+                self.db.execute(
+                    "UPDATE events SET primary_item_id = ?, revision = revision + 1 WHERE id = ?",
+                    [item_id, event_id],
+                )
+                revision = self.db.execute(
+                    "SELECT revision FROM events WHERE id = ?", [event_id]
+                ).fetchone()[0]
+                changed.append(ChangedEvent(event_id, revision))
+        return changed

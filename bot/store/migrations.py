@@ -322,6 +322,31 @@ def _deadlines(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration("0006_watches")
+def _watches(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- A channel's watches: a docket, a tracked matter or a phrase (see bot.alerts.watches).
+        -- AUTOINCREMENT: ids are never reused, so (count, max id) tells when watches changed.
+        CREATE TABLE watches (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            destination_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            match_key TEXT NOT NULL,
+            mode TEXT NOT NULL DEFAULT 'realtime',
+            created_at TEXT NOT NULL,
+            created_by TEXT,
+            UNIQUE (destination_id, kind, match_key)
+        );
+        CREATE INDEX watches_docket ON watches(kind, match_key);
+        -- Why an alert came, when a watch selected its destination.
+        ALTER TABLE outbox ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+        """,
+    )
+
+
 @migration("0007_ops_notices_replay_audit")
 def _ops_notices_replay_audit(db: sqlite_utils.Database) -> None:
     run_script(

@@ -8,6 +8,7 @@ constraint means re-running a cycle can never queue the same alert twice.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 import sqlite_utils
 
 from bot.alerts.policy import QueuedAlert
+from bot.feeds.ecfs import FILING_DOC_TYPE
 from bot.models import Alert, ClaimedAlert, DeliveryOutcome, KeyDate, TopicMatch
 from bot.store.database import from_iso, iso, transaction
 from bot.store.deadlines import Deadlines
@@ -39,8 +41,8 @@ class Outbox:
             return 0
         cursor = self.db.conn.executemany(
             "INSERT OR IGNORE INTO outbox "
-            "(event_id, destination_id, action, revision, next_attempt_at, created_at, digest) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "(event_id, destination_id, action, revision, next_attempt_at, created_at, digest, "
+            "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     a.event_id,
@@ -50,6 +52,7 @@ class Outbox:
                     iso(a.due_at),
                     iso(now),
                     a.digest,
+                    a.reason,
                 )
                 for a in alerts
             ],
@@ -229,6 +232,9 @@ class Outbox:
             alert = Deadlines(self.db).reminder_alert(row["reminder_id"], outbox_id, today)
         else:
             alert = load_alert(self.db, row["event_id"], outbox_id, row["action"], row["revision"])
+        reason = row["reason"] or self._first_reason(row["event_id"], row["destination_id"])
+        if reason:
+            alert = dataclasses.replace(alert, reason=reason)
         thread = None
         if alert.thread_key:
             thread = self.db.execute(
@@ -244,6 +250,15 @@ class Outbox:
             digest=bool(row["digest"]),
             queued_at=from_iso(row["created_at"]),
         )
+
+    def _first_reason(self, event_id: int, destination_id: int) -> str:
+        """Why the event first came here (an update keeps its watch's reason)."""
+        row = self.db.execute(
+            "SELECT reason FROM outbox WHERE event_id = ? AND destination_id = ? "
+            "AND reason != '' ORDER BY revision LIMIT 1",
+            [event_id, destination_id],
+        ).fetchone()
+        return row[0] if row else ""
 
 
 def load_alert(
@@ -280,4 +295,5 @@ def load_alert(
         summary=item["summary"],
         also_in=tuple(also_in),
         matters=tuple(json.loads(item["matters"])),
+        filing=item["doc_type"] == FILING_DOC_TYPE,
     )

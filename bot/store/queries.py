@@ -102,6 +102,9 @@ _IN_TOPIC = (
     "instr(i.topics, ?) > 0 "
     "AND EXISTS (SELECT 1 FROM json_each(i.topics) j WHERE j.value ->> 0 = ?)"
 )
+_CITES_DOCKET = (
+    "instr(i.dockets, ?) > 0 AND EXISTS (SELECT 1 FROM json_each(i.dockets) j WHERE j.value = ?)"
+)
 _CITES_MATTER = (
     "instr(i.matters, ?) > 0 AND EXISTS (SELECT 1 FROM json_each(i.matters) j WHERE j.value = ?)"
 )
@@ -257,6 +260,10 @@ class Queries:
     def matter_items(self, matter_id: str, *, limit: int = 5) -> list[StoredItem]:
         """The newest stored items that cite a tracked matter's dockets or documents."""
         return self._newest_where(_CITES_MATTER, [_json_string(matter_id), matter_id], limit)
+
+    def docket_items(self, docket: str, *, limit: int = 5) -> list[StoredItem]:
+        """The newest stored items that cite a docket (any source, tracked matter or not)."""
+        return self._newest_where(_CITES_DOCKET, [_json_string(docket), docket], limit)
 
     def _newest_where(self, condition: str, args: list[object], limit: int) -> list[StoredItem]:
         """The newest items meeting `condition`: a windowed walk, else filter and sort all."""

@@ -32,7 +32,7 @@ def test_feeds_lists_every_source_with_its_health(config, ctx, services, stocked
         "(401/403); it may stay blocked · last success 5m ago · 403 Forbidden"
     )
     assert table["ctia"] == "CTIA · disabled in feeds.yaml"
-    assert "12 sources ok, 2 failing: FCC headlines (blocked), NTIA (timeout)" in reply.text
+    assert "13 sources ok, 2 failing: FCC headlines (blocked), NTIA (timeout)" in reply.text
     assert "Added from chat\nNone." in reply.text
 
 

@@ -11,7 +11,7 @@ from bot.models import Source
 from bot.reports.status import build_status
 from tests.commands.conftest import NOW, ingest, make_ctx, parsed, run
 
-HEALTH = "12 sources ok, 2 failing: FCC headlines (blocked), NTIA (timeout)"
+HEALTH = "13 sources ok, 2 failing: FCC headlines (blocked), NTIA (timeout)"
 
 
 def facts(reply) -> dict[str, str]:
@@ -128,7 +128,7 @@ def test_feeds_added_from_chat_count_in_the_health_line(ctx, services, stocked):
     extra = Source(id="user-example-org-rss", name="example.org/rss", url="https://example.org/rss")
     stocked.user_sources.add(extra, now=NOW)
     assert "13 not polled yet" not in run("status", ctx, services).text
-    assert "12 sources ok, 1 not polled yet, 2 failing" in run("status", ctx, services).text
+    assert "13 sources ok, 1 not polled yet, 2 failing" in run("status", ctx, services).text
 
 
 def test_without_tracked_matters_status_is_an_overview(config, stocked, ctx):

@@ -33,6 +33,7 @@ from bot.reports.status import build_status
 from bot.sinks.slack.admins import AdminPolicy
 from bot.sinks.slack.blocks import COMMAND_ACTION, MUTE_ACTION, OPEN_ACTION, render_reply
 from bot.sinks.slack.home import render_home
+from bot.sinks.slack.membership import NOT_A_MEMBER, invisible_private_channel, subscribes
 from bot.sinks.slack.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,13 @@ class SlackHandlers:
         except Exception:  # noqa: BLE001 - an expired response_url must not crash the worker
             log.exception("could not answer through response_url")
 
-    def command(self, ack: Callable[..., Any], command: dict, respond: Callable[..., Any]) -> None:
+    def command(
+        self,
+        ack: Callable[..., Any],
+        command: dict,
+        respond: Callable[..., Any],
+        client: WebClient | None = None,
+    ) -> None:
         """/calea …: acknowledge, run the command, answer through the response_url."""
         ack()
         ctx = self._context(
@@ -164,7 +171,15 @@ class SlackHandlers:
             command.get("user_id", ""),
             command.get("user_name", ""),
         )
-        reply = self.run(command_text(command.get("text", "")), ctx)
+        text = command_text(command.get("text", ""))
+        if (
+            client is not None
+            and subscribes(text)
+            and invisible_private_channel(client, ctx.channel)
+        ):
+            reply = error_reply(NOT_A_MEMBER)
+        else:
+            reply = self.run(text, ctx)
         self._answer(respond, reply, in_channel=reply.in_channel)
 
     def _action_context(self, body: dict) -> CommandContext | None:

@@ -91,6 +91,7 @@ def _alert_fields(alert: Alert) -> list[str]:
         ("Dates that matter", _key_dates(alert)),
         ("Tracked matters", escaped_list(alert.matters, FIELD_VALUE_LIMIT)),
         ("Also in", escaped_list(alert.also_in, FIELD_VALUE_LIMIT)),
+        ("Why", escaped(alert.reason, FIELD_VALUE_LIMIT)),
     ]
     return [f"*{label}*\n{value}" for label, value in fields if value]
 

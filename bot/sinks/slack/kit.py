@@ -133,6 +133,8 @@ def entry_text(entry: ListEntry, *, with_summary: bool = True) -> str:
         facts.append(escaped_list(entry.topics, 200))
     if entry.references:
         facts.append(escaped_list(entry.references, 300))
+    if entry.reason:
+        facts.append(escaped(single_line(entry.reason), 200))
     lines.append(" · ".join(f for f in facts if f))
     brief = tidy(entry.summary) if with_summary else ""
     if brief:

@@ -120,6 +120,8 @@ def alert_card(alert: Alert, *, compact: bool = False) -> Element:
         facts.append(("Tracked matters", _joined(alert.matters, limits)))
     if alert.also_in:
         facts.append(("Also in", _joined(alert.also_in, limits)))
+    if alert.reason:
+        facts.append(("Why", _joined((alert.reason,), limits)))
     if facts:
         body.append(fact_set(facts))
     if alert.summary:
@@ -144,6 +146,8 @@ def _entry_container(entry: ListEntry, limits: Limits) -> Element:
         details.append(_joined(entry.references, limits))
     if entry.dates:
         details.append(_dates_text(entry.dates[: limits.list_entries]))
+    if entry.reason:
+        details.append("Why: " + _joined((entry.reason,), limits))
     if details:
         items.append(text_block(" · ".join(details), size="small", spacing="none"))
     if entry.summary and limits.item_summary:
