@@ -32,11 +32,11 @@ _MAX_DOCKET_IDS = 50
 _MAX_WARNINGS = 20
 
 
-def parse_documents_json(body: bytes, *, base_url: str) -> ParsedFeed:
-    """Items from a Federal Register documents.json response.
+def load_results(body: bytes, what: str) -> tuple[dict, list]:
+    """A Federal Register API response and its "results" list (FeedParseError otherwise).
 
-    Raises FeedParseError: PARSE_ERROR for invalid JSON, NOT_A_FEED when there is no "results"
-    list or it is empty. Results that are not JSON objects are skipped with a warning.
+    PARSE_ERROR for invalid JSON, NOT_A_FEED when there is no "results" list; `what` names the
+    expected response in that message.
     """
     try:
         data = json.loads(body)
@@ -44,10 +44,17 @@ def parse_documents_json(body: bytes, *, base_url: str) -> ParsedFeed:
         raise FeedParseError(Health.PARSE_ERROR, f"invalid JSON: {str(exc)[:200]}") from None
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, list):
-        raise FeedParseError(
-            Health.NOT_A_FEED,
-            "JSON without a 'results' list (not a Federal Register documents response)",
-        )
+        raise FeedParseError(Health.NOT_A_FEED, f"JSON without a 'results' list (not {what})")
+    return data, results
+
+
+def parse_documents_json(body: bytes, *, base_url: str) -> ParsedFeed:
+    """Items from a Federal Register documents.json response.
+
+    Raises FeedParseError: PARSE_ERROR for invalid JSON, NOT_A_FEED when there is no "results"
+    list or it is empty. Results that are not JSON objects are skipped with a warning.
+    """
+    data, results = load_results(body, "a Federal Register documents response")
     if not results:
         raise FeedParseError(Health.NOT_A_FEED, "no documents in the Federal Register response")
 

@@ -8,11 +8,9 @@ share an identity key ("doc:2025-22830") and are one event. Pure: bytes in, `Par
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
-from bot.errors import FeedParseError
-from bot.feeds.federal_register import _DOCUMENT_NUMBER, dockets_and_documents
+from bot.feeds.federal_register import _DOCUMENT_NUMBER, dockets_and_documents, load_results
 from bot.feeds.normalize import (
     TEXT_LIMIT,
     clean_title,
@@ -22,7 +20,7 @@ from bot.feeds.normalize import (
     resolve_link,
     to_utc,
 )
-from bot.models import Health, ParsedFeed, ParsedItem
+from bot.models import ParsedFeed, ParsedItem
 
 FCC_SLUG = "federal-communications-commission"
 FCC_NAME = "federal communications commission"
@@ -35,15 +33,7 @@ def parse_public_inspection_json(body: bytes, *, base_url: str) -> ParsedFeed:
 
     A list with no FCC document is a valid, empty answer (most days have none).
     """
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise FeedParseError(Health.PARSE_ERROR, f"invalid JSON: {str(exc)[:200]}") from None
-    results = data.get("results") if isinstance(data, dict) else None
-    if not isinstance(results, list):
-        raise FeedParseError(
-            Health.NOT_A_FEED, "JSON without a 'results' list (not a public-inspection response)"
-        )
+    _, results = load_results(body, "a public-inspection response")
     items = tuple(
         _item(document, base_url)
         for document in results
