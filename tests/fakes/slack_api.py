@@ -243,10 +243,18 @@ class FakeSlackApi:
         with self.lock:
             self.app_token_revoked = True
 
-    def add_user(self, user_id: str, *, is_admin: bool = False, is_owner: bool = False) -> None:
-        """A user users.info knows."""
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        team_id: str | None = None,
+    ) -> None:
+        """A user users.info knows (of this workspace unless `team_id` names another)."""
         self.users[user_id] = {
             "id": user_id,
+            "team_id": team_id or self.team_id,
             "name": user_id.lower(),
             "is_admin": is_admin,
             "is_owner": is_owner,

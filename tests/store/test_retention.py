@@ -199,3 +199,22 @@ def test_the_daily_job_prunes(stocked):
     store, *_ = stocked
     report = prune_now(lambda: Store(store.path), 30)
     assert report.items == 3 and not report.dry_run
+
+
+def test_an_open_deadline_keeps_its_event(stocked):
+    store, *_ = stocked
+    last_old = store.db.execute(
+        "SELECT event_id FROM items WHERE source_id = 'old' ORDER BY id DESC LIMIT 1"
+    ).fetchone()[0]
+    upcoming = (NOW + dt.timedelta(days=20)).date().isoformat()
+    store.db.execute(
+        "INSERT INTO deadlines (subject, kind, due_date, basis, confidence, event_id, title, "
+        "created_at, updated_at) VALUES ('doc:FCC 25-1', 'comments_close', ?, 'text', 'high', "
+        "?, 'Comments due', ?, ?)",
+        [upcoming, last_old, NOW.isoformat(), NOW.isoformat()],
+    )
+    assert prune(store.db, 30, NOW, dry_run=True).items == 2  # was 3: one waits for its deadline
+    store.db.execute(
+        "UPDATE deadlines SET due_date = ?", [(NOW - dt.timedelta(days=1)).date().isoformat()]
+    )
+    assert prune(store.db, 30, NOW, dry_run=True).items == 3  # a past deadline keeps nothing

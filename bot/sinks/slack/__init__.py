@@ -87,7 +87,9 @@ class SlackIntegration:
         self.workspace: Workspace | None = None
         self._app_token = app_token
         self.handlers = SlackHandlers(
-            services, admins=AdminPolicy(client, admins), workspace=self._installed_workspace
+            services,
+            admins=AdminPolicy(client, admins, workspace_team=self._team_id),
+            workspace=self._installed_workspace,
         )
         self.app = build_app(self.handlers, client=client, signing_secret=signing_secret)
         self._socket_settings = socket_settings or SocketSettings()
@@ -128,6 +130,10 @@ class SlackIntegration:
             self.workspace.bot_user_id,
         )
         return self.workspace
+
+    def _team_id(self) -> str | None:
+        workspace = self._installed_workspace()
+        return workspace.team_id if workspace else None
 
     def _installed_workspace(self) -> Workspace | None:
         if self.workspace is None:

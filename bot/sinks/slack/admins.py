@@ -29,16 +29,22 @@ class AdminPolicy:
         client: WebClient,
         admins: frozenset[str] | None = None,
         *,
+        workspace_team: Callable[[], str | None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.admins = admins
+        self._workspace_team = workspace_team
         self._clock = clock
         self._cache: dict[str, tuple[float, bool]] = {}
         self._lock = threading.Lock()
 
     def is_admin(self, user_id: str) -> bool:
-        """True for listed admins, or (without a list) workspace admins and owners."""
+        """True for listed admins, or (without a list) this workspace's admins and owners.
+
+        An admin of another workspace (a Slack Connect guest) is not an admin here: the user's
+        team id must be the installed workspace's.
+        """
         if self.admins is not None:
             return user_id in self.admins
         now = self._clock()
@@ -52,6 +58,9 @@ class AdminPolicy:
             log.warning("users.info for %s failed (%s)", user_id, classify(exc, where="").error)
             return False
         answer = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        team = self._workspace_team()
+        if team and user.get("team_id") != team:
+            answer = False
         with self._lock:
             self._cache[user_id] = (now, answer)
         return answer

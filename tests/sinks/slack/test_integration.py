@@ -151,6 +151,15 @@ class TestAdmins:
         assert not policy.is_admin("U0OWNER")  # the list is the whole truth when set
         assert slack.calls("users.info") == []
 
+    def test_an_admin_of_another_workspace_is_not_an_admin_here(
+        self, client: WebClient, slack: FakeSlackApi
+    ) -> None:
+        slack.add_user("U0GUEST", is_admin=True, team_id="T0OTHER")
+        slack.add_user("U0ADMIN", is_admin=True)
+        policy = AdminPolicy(client, admins_in(""), workspace_team=lambda: slack.team_id)
+        assert policy.is_admin("U0ADMIN")
+        assert not policy.is_admin("U0GUEST")
+
     def test_workspace_admins_and_owners_without_a_list(
         self, client: WebClient, slack: FakeSlackApi
     ) -> None:
