@@ -68,6 +68,13 @@ def _matter(words: Sequence[str], services: CommandServices, usage: str) -> str:
     return wanted
 
 
+#: Words too common to watch on their own ("watch all" would match almost every item).
+_COMMON_WORDS = frozenset({
+    "a", "all", "an", "and", "any", "are", "as", "at", "be", "by", "every", "everything", "for",
+    "from", "in", "is", "it", "of", "on", "or", "the", "this", "that", "to", "was", "were", "with",
+})  # fmt: skip
+
+
 def _phrase(text: str, usage: str) -> str:
     phrase = " ".join(text.strip().strip(_QUOTES).split())
     if len(phrase) > MAX_PHRASE_CHARS:
@@ -83,6 +90,12 @@ def _phrase(text: str, usage: str) -> str:
         )
     if len(words) > MAX_PHRASE_WORDS:
         raise CommandError(f"A phrase has at most {MAX_PHRASE_WORDS} words.", usage)
+    if all(word in _COMMON_WORDS for word in words):
+        raise CommandError(
+            f'"{shown(phrase)}" is only common words: it would match almost every item. Name '
+            'something specific, e.g. "network security" (for everything: subscribe all).',
+            usage,
+        )
     return phrase
 
 

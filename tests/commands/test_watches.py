@@ -76,6 +76,8 @@ def test_watching_again_changes_only_the_mode(ctx, services):
         ('watch "' + "word " * 20 + '"', "too long"),
         ('watch "a b"', "at least 3 letters"),
         ("watch one two three four five six seven eight nine", "at most 8 words"),
+        ("watch all", "only common words"),
+        ('watch "of the"', "only common words"),
         ("unwatch docket PS 22-329", "does not watch docket PS 22-329"),
         ("watches extra", "takes no arguments"),
         ("status docket 12", "is not one docket"),
