@@ -215,7 +215,7 @@ class SlackSink:
         return message.get("ts") if message else None
 
     def confirm_outcome(self, claimed: ClaimedAlert) -> DeliveryOutcome | None:
-        """Like `confirm_delivered`, as the "sent" outcome `deliver` would have reported.
+        """Like `confirm_delivered`, as the "sent" outcome delivery would have recorded.
 
         Its ref is the message ts for a message of its own, None for a grouped one (a grouped
         message is neither edited nor used as a thread), so `Outbox.record` can take it as is.
