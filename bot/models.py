@@ -389,6 +389,8 @@ class ClaimedAlert:
     thread_ref: str | None = None  # the thread of this alert's proceeding here, if one exists
     digest: bool = False  # queued for the destination's daily digest
     queued_at: dt.datetime | None = None  # when the poll stored the item and queued the alert
+    in_flight: bool = False  # left 'sending' by a crashed replica: confirm before resending
+    last_sent_at: float | None = None  # unix time of the destination's last post (any replica)
 
 
 @dataclass(frozen=True)

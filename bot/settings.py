@@ -95,6 +95,7 @@ class Settings(BaseModel):
 
     feeds: Path = Path(DEFAULT_FEEDS)
     db: Path = Path(DEFAULT_DB)
+    database_url: str | None = Field(default=None, repr=False)  # PostgreSQL instead of db
     feeds_given: bool = False  # --feeds or CALEA_BOT_FEEDS named the file
     port: int = DEFAULT_PORT
     port_given: bool = False  # PORT was set: serve /healthz even with no chat routes
@@ -117,9 +118,11 @@ def load_settings(
 ) -> Settings:
     """Settings from command-line values, else the environment, else defaults."""
     feeds_value = feeds or _text(env, "CALEA_BOT_FEEDS")
+    db_value = db or _text(env, "CALEA_BOT_DB") or DEFAULT_DB
     return Settings(
         feeds=Path(feeds_value or DEFAULT_FEEDS),
-        db=Path(db or _text(env, "CALEA_BOT_DB") or DEFAULT_DB),
+        db=Path(DEFAULT_DB if _is_url(db_value) else db_value),
+        database_url=_database_url(env, db_value),
         feeds_given=bool(feeds_value),
         port=_port(env),
         port_given=bool(_text(env, "PORT")),
@@ -135,6 +138,27 @@ def load_settings(
         ops=_ops(env),
         ecfs=_ecfs(env),
     )
+
+
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def _is_url(value: str) -> bool:
+    return "://" in value
+
+
+def _database_url(env: Mapping[str, str], db_value: str) -> str | None:
+    """DATABASE_URL (or a URL given as --db/CALEA_BOT_DB): PostgreSQL instead of SQLite."""
+    url = db_value if _is_url(db_value) else _text(env, "DATABASE_URL")
+    if not url:
+        return None
+    if not url.startswith(_POSTGRES_SCHEMES):
+        scheme = url.split("://", 1)[0] if "://" in url else url[:20]
+        raise ConfigError(
+            f"DATABASE_URL must be a postgresql:// URL (got {scheme}://…); unset it to use "
+            "the SQLite file CALEA_BOT_DB"
+        )
+    return url
 
 
 def _text(env: Mapping[str, str], name: str) -> str:

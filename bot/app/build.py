@@ -25,7 +25,7 @@ class Paths:
     """Where the configuration and the database live, and the settings they come from."""
 
     feeds: Path
-    db: Path
+    db: Path | str  # a SQLite file, or a PostgreSQL URL (DATABASE_URL)
     bundled_feeds: bool = False  # no feeds.yaml given or found: the package's default is used
     settings: Settings = Settings()
 
@@ -41,12 +41,13 @@ def resolve_paths(settings: Settings, cwd: Path | None = None) -> Paths:
     With no feeds file named and no ./feeds.yaml, the configuration bundled in the package is
     used (`bundled_feeds` says so), so `run` and `demo` work from any folder.
     """
+    db = settings.database_url or settings.db
     if settings.feeds_given:
-        return Paths(feeds=settings.feeds, db=settings.db, settings=settings)
+        return Paths(feeds=settings.feeds, db=db, settings=settings)
     local = (cwd or Path.cwd()) / DEFAULT_FEEDS
     if local.exists():
-        return Paths(feeds=Path(DEFAULT_FEEDS), db=settings.db, settings=settings)
-    return Paths(feeds=bundled_feeds_path(), db=settings.db, bundled_feeds=True, settings=settings)
+        return Paths(feeds=Path(DEFAULT_FEEDS), db=db, settings=settings)
+    return Paths(feeds=bundled_feeds_path(), db=db, bundled_feeds=True, settings=settings)
 
 
 def build_analyzer(config: Config, *, parallel: bool) -> Analyzer:

@@ -41,7 +41,7 @@ def calendar_route(store_factory: Callable[[], Store]) -> Route:
         try:
             return channel_calendar(store, token)
         finally:
-            store.db.conn.close()
+            store.db.close()
 
     async def serve(request: Request) -> Response:
         token = request.path_params["token"]

@@ -29,7 +29,8 @@ def common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         "--db",
         "db",
         metavar="PATH",
-        help="SQLite database [env CALEA_BOT_DB; default ./calea-bot.db]",
+        help="SQLite file, or a postgresql:// URL [env CALEA_BOT_DB, DATABASE_URL; "
+        "default ./calea-bot.db]",
     )
     @click.option(
         "-v",

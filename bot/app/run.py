@@ -32,7 +32,7 @@ from bot.pipeline.deliver import drain_outbox
 from bot.pipeline.probe import url_prober
 from bot.settings import Settings
 from bot.sinks.console import ConsoleSink
-from bot.store import Store
+from bot.store import Store, describe_database
 from bot.store.lease import InstanceLease
 from bot.store.user_sources import with_user_sources
 
@@ -211,7 +211,7 @@ def _print_startup(
         if paths.settings.ops.metrics:
             served.append("/metrics")
         echo(f"  http:   port {port} ({', '.join(served)})")
-    echo(f"  db:     {paths.db}")
+    echo(f"  db:     {describe_database(paths.db)}")
     if recovered:
         echo(f"  resuming {recovered} alerts that were being delivered when the bot stopped")
 

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -50,9 +51,12 @@ class Courier:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.sink = sink
         self.pacer = Pacer(sink.rules.min_interval_seconds, clock=clock, sleep=sleep)
+        self.sleep = sleep
+        self.wall = wall
         # Told (platform, claimed alerts, their outcomes) after each destination's round.
         self.observers: list[DeliveryObserver] = []
 
@@ -86,9 +90,13 @@ class Courier:
 
     def _deliver_to(self, entries: Sequence[ClaimedAlert]) -> list[DeliveryOutcome]:
         destination = entries[0].destination
+        outcomes: list[DeliveryOutcome] = []
+        entries = self._confirm_in_flight(entries, outcomes)
+        if not entries:
+            return outcomes
+        self._wait_for_other_replicas(entries[0].last_sent_at)
         plan = plan_messages(entries, self.sink.rules)
         threads: dict[str, str] = {}
-        outcomes: list[DeliveryOutcome] = []
         for index, message in enumerate(plan):
             key = message.thread_key
             if key in threads and message.thread_ref is None:
@@ -103,6 +111,35 @@ class Courier:
                     outcomes.extend(_outcomes(later, dataclasses.replace(result, delivered=())))
                 break
         return outcomes
+
+    def _confirm_in_flight(
+        self, entries: Sequence[ClaimedAlert], outcomes: list[DeliveryOutcome]
+    ) -> list[ClaimedAlert]:
+        """Alerts a crashed replica left mid-send: those the sink confirms as posted are done
+        (their outcome is added); the rest are delivered like any other."""
+        remaining = []
+        for entry in entries:
+            outcome = None
+            if entry.in_flight:
+                try:
+                    outcome = self.sink.confirm_outcome(entry)
+                except Exception:  # noqa: BLE001 - unconfirmed: deliver it again
+                    log.exception("sink %s could not confirm an in-flight alert", self.platform)
+            if outcome is not None:
+                log.info("alert %s had already been delivered", entry.alert.outbox_id)
+                outcomes.append(outcome)
+            else:
+                remaining.append(entry)
+        return remaining
+
+    def _wait_for_other_replicas(self, last_sent_at: float | None) -> None:
+        """Keep the channel's pace across replicas: wait until `min_interval` after the last
+        post any replica made there."""
+        if last_sent_at is None:
+            return
+        wait = last_sent_at + self.sink.rules.min_interval_seconds - self.wall()
+        if wait > 0:
+            self.sleep(min(wait, self.sink.rules.min_interval_seconds))
 
     def _send(self, message: Message, pace) -> SendResult:
         try:
@@ -178,7 +215,8 @@ def drain_outbox(
         claimed = [_with_names(c, names) for c in claimed]
         outcomes: list[DeliveryOutcome] = []
         try:
-            outcomes = _deliver_platforms(couriers, claimed)
+            with ClaimKeeper(store, {c.destination.id for c in claimed}):
+                outcomes = _deliver_platforms(couriers, claimed)
             store.outbox.record(outcomes, now, claimed)
         except BaseException:
             # Recording failed (e.g. the database stayed locked): nothing may stay 'sending'.
@@ -196,6 +234,36 @@ def drain_outbox(
                 log.warning("alert %s failed permanently: %s", outcome.outbox_id, outcome.detail)
         if report.retried:
             return report  # something must wait: the next drain picks it up when due
+
+
+class ClaimKeeper:
+    """While a replica sends, keeps its claims on the destinations alive (PostgreSQL, where
+    other replicas would take a destination whose claim ran out). SQLite has one instance."""
+
+    def __init__(self, store: Store, destination_ids: set[int]) -> None:
+        self.store = store
+        self.destination_ids = sorted(destination_ids)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> ClaimKeeper:
+        if self.store.dialect == "postgres":
+            self._thread = threading.Thread(target=self._keep, name="claim-keeper", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _keep(self) -> None:
+        interval = self.store.outbox.claim_seconds / 4
+        while not self._stop.wait(interval):
+            try:
+                self.store.outbox.extend_claims(self.destination_ids)
+            except Exception:  # noqa: BLE001 - try again; the claim lasts several intervals
+                log.warning("could not extend delivery claims", exc_info=True)
 
 
 def drain_notices(store: Store, couriers: Mapping[str, Courier], *, now: dt.datetime) -> int:

@@ -1,4 +1,5 @@
-"""Storage: the only package that talks to SQLite (through sqlite-utils).
+"""Storage: the only package that talks to the database — SQLite (through sqlite-utils) by
+default, PostgreSQL (psycopg 3) when given a `postgresql://` URL.
 
 `Store` opens the database and groups the repositories the rest of the bot uses:
 `sources` (poll state), `items` (dedupe and ingest), `outbox` (delivery queue),
@@ -17,6 +18,8 @@ from bot.store.health import StoreHealth
 from bot.store.ingest import IngestResult, ItemWriter
 from bot.store.notices import Notices
 from bot.store.outbox import Outbox
+from bot.store.pg_queries import PgQueries
+from bot.store.postgres import describe_database
 from bot.store.queries import Queries, StoredItem
 from bot.store.replay import SeenActivities
 from bot.store.sources import SourceState, SourceStates
@@ -31,20 +34,22 @@ __all__ = [
     "Store",
     "StoredItem",
     "Subscription",
+    "describe_database",
 ]
 
 
 class Store:
-    """The bot's SQLite database and its repositories."""
+    """The bot's database (a SQLite file or a PostgreSQL URL) and its repositories."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.db = open_database(self.path)
+    def __init__(self, target: Path | str) -> None:
+        self.target = target
+        self.db = open_database(target)
+        self.dialect = self.db.dialect
         self.sources = SourceStates(self.db)
         self.outbox = Outbox(self.db)
         self.items = ItemWriter(self.db)
         self.subscriptions = Subscriptions(self.db)
-        self.queries = Queries(self.db)
+        self.queries = PgQueries(self.db) if self.dialect == "postgres" else Queries(self.db)
         self.user_sources = UserSources(self.db)
         self.deadlines = Deadlines(self.db)
         self.notices = Notices(self.db)
@@ -57,9 +62,15 @@ class Store:
         """Context manager for one atomic write spanning several repositories."""
         return transaction(self.db)
 
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file (None on PostgreSQL)."""
+        return None if self.dialect == "postgres" else Path(self.target)
+
     def close(self) -> None:
-        """Checkpoint the WAL and close the connection."""
+        """Checkpoint SQLite's WAL and close the connection (PostgreSQL: give the pool back)."""
         try:
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if self.dialect == "sqlite":
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
-            self.db.conn.close()
+            self.db.close()

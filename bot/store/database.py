@@ -1,4 +1,8 @@
-"""Opening the SQLite file: pragmas for a long-running writer, then migrations.
+"""Opening the database: a SQLite file (the default) or PostgreSQL (a `postgresql://` URL).
+
+SQLite gets pragmas for a long-running writer; both get the same migrations. Repositories see
+one small interface either way — `execute`, `executemany`, `query`, `close` and `dialect` — and
+write portable SQL with `?` placeholders (bot.store.postgres translates it).
 
 The database holds Workflows webhook URLs and bearer secrets, so a new file — and the -wal and
 -shm files SQLite creates beside it — is readable and writable by its owner only (0600).
@@ -17,11 +21,51 @@ import sqlite_utils
 
 from bot.errors import CaleaBotError
 from bot.store.migrations import apply_migrations
+from bot.store.postgres import PgDatabase, is_postgres_url
 
 
-def open_database(path: Path | str) -> sqlite_utils.Database:
-    """Open (creating if needed) the bot's database in WAL mode and bring its schema up to date."""
-    path = Path(path)
+class SqliteDatabase(sqlite_utils.Database):
+    """sqlite-utils' Database with the two methods PgDatabase also has, and its dialect."""
+
+    dialect = "sqlite"
+    in_transaction = property(lambda self: self.conn.in_transaction)
+
+    def executemany(self, sql: str, rows):
+        """Run one statement for each row; rowcount is the total affected."""
+        return self.conn.executemany(sql, rows)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+
+_MIGRATED: set[str] = set()  # PostgreSQL URLs this process has brought up to date
+Database = SqliteDatabase  # or bot.store.postgres.PgDatabase: the same interface
+
+
+def open_database(target: Path | str, *, pool_size: int | None = None):
+    """Open the bot's database and bring its schema up to date.
+
+    `target` is a SQLite file (created if needed, WAL mode) or a PostgreSQL URL.
+    """
+    if is_postgres_url(target):
+        db = PgDatabase(str(target), **({"pool_size": pool_size} if pool_size else {}))
+        if target in _MIGRATED:
+            return db
+        try:
+            apply_migrations(db)
+            _MIGRATED.add(target)
+        except Exception as exc:
+            db.close()
+            if isinstance(exc, CaleaBotError):
+                raise
+            raise CaleaBotError(f"cannot prepare the PostgreSQL database: {exc}") from exc
+        return db
+    return open_sqlite(Path(target))
+
+
+def open_sqlite(path: Path) -> SqliteDatabase:
+    """Open (creating if needed) a SQLite database in WAL mode, schema up to date."""
     try:
         if path.parent and not path.parent.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,7 +78,7 @@ def open_database(path: Path | str) -> sqlite_utils.Database:
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA temp_store=MEMORY")
         conn.execute("PRAGMA cache_size=-65536")
-        db = sqlite_utils.Database(conn)
+        db = SqliteDatabase(conn)
         apply_migrations(db)
     except (sqlite3.DatabaseError, OSError) as exc:
         raise CaleaBotError(f"cannot open database {path}: {exc}") from exc
@@ -85,12 +129,18 @@ def from_iso(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
 
-@contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[None]:
-    """One atomic write: BEGIN IMMEDIATE … COMMIT, rolled back on any exception.
+def transaction(db):
+    """One atomic write, rolled back on any exception (SQLite: BEGIN IMMEDIATE … COMMIT).
 
     A crash or kill inside the block leaves the database as it was before it.
     """
+    if db.dialect == "postgres":
+        return db.transaction()
+    return _sqlite_transaction(db)
+
+
+@contextmanager
+def _sqlite_transaction(db: SqliteDatabase) -> Iterator[None]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield

@@ -133,12 +133,11 @@ class Deadlines:
     def _save(self, deadline: Deadline, now: dt.datetime) -> Deadline:
         values = _values(deadline)
         if deadline.id is None:
-            cursor = self.db.execute(
+            deadline_id = self.db.execute(
                 f"INSERT INTO deadlines ({', '.join(_COLUMNS)}, created_at, updated_at) "
-                f"VALUES ({', '.join('?' * len(_COLUMNS))}, ?, ?)",
+                f"VALUES ({', '.join('?' * len(_COLUMNS))}, ?, ?) RETURNING id",
                 [*values, iso(now), iso(now)],
-            )
-            deadline_id = cursor.lastrowid
+            ).fetchone()[0]
         else:
             deadline_id = deadline.id
             assignments = ", ".join(f"{name} = ?" for name in _COLUMNS)
@@ -151,8 +150,8 @@ class Deadlines:
             *_docket_refs(deadline.dockets),
             deadline.subject,
         )
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO deadline_refs (ref, deadline_id) VALUES (?, ?)",
+        self.db.executemany(
+            "INSERT INTO deadline_refs (ref, deadline_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(ref, deadline_id) for ref in dict.fromkeys(refs)],
         )
         return Deadline(**{**deadline.__dict__, "id": deadline_id})
@@ -233,15 +232,15 @@ class Deadlines:
         """Queue reminders not queued before (call inside a transaction); return how many."""
         queued = 0
         for due in dues:
-            cursor = self.db.execute(
-                "INSERT OR IGNORE INTO reminders "
+            row = self.db.execute(
+                "INSERT INTO reminders "
                 "(deadline_id, destination_id, offset_days, version, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
                 [due.deadline_id, due.destination_id, due.offset, due.version, iso(now)],
-            )
-            if cursor.rowcount != 1:
+            ).fetchone()
+            if row is None:
                 continue
-            reminder_id = cursor.lastrowid
+            reminder_id = row[0]
             # revision = -reminder id keeps the outbox's UNIQUE (event, destination, revision).
             self.db.execute(
                 "INSERT INTO outbox (event_id, destination_id, action, revision, "
@@ -280,8 +279,8 @@ class Deadlines:
     def calendar_token(self, destination_id: int, now: dt.datetime) -> str:
         """The destination's calendar token, created (unguessable, 192 bits) on first use."""
         self.db.execute(
-            "INSERT OR IGNORE INTO calendar_tokens (destination_id, token, created_at) "
-            "VALUES (?, ?, ?)",
+            "INSERT INTO calendar_tokens (destination_id, token, created_at) "
+            "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             [destination_id, secrets.token_urlsafe(24), iso(now)],
         )
         return self.db.execute(

@@ -18,6 +18,14 @@ class StoreHealth:
 
     def writable(self) -> str | None:
         """None when a write transaction can start now, else why not (one line)."""
+        if self.db.dialect == "postgres":
+            try:
+                with self.db.transaction():
+                    if self.db.execute("SHOW transaction_read_only").fetchone()[0] == "on":
+                        return "database not writable: the PostgreSQL server is read-only"
+            except Exception as exc:  # noqa: BLE001 - any failure means not ready
+                return f"database not writable: {str(exc).strip().splitlines()[0]}"
+            return None
         try:
             self.db.conn.execute("PRAGMA busy_timeout=2000")
             self.db.execute("BEGIN IMMEDIATE")

@@ -223,6 +223,9 @@ class ItemWriter:
         Ids are assigned here (the write transaction holds SQLite's write lock, so max(id) is
         stable), which lets a new event take its first item's id with no update afterwards.
         """
+        if self.db.dialect == "postgres":
+            # SQLite's BEGIN IMMEDIATE already holds the write lock; take the same here.
+            self.db.execute("LOCK TABLE items IN SHARE ROW EXCLUSIVE MODE")
         events = self._lookup_events(new_items)
         next_id = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0]
         stamp = iso(now)
@@ -254,7 +257,7 @@ class ItemWriter:
                     for e in analysed.matter_events
                 )
         marks = ", ".join("?" * (5 + len(_ITEM_COLUMNS)))
-        conn = self.db.conn
+        conn = self.db
         conn.executemany(
             "INSERT INTO events (id, primary_item_id, created_at) VALUES (?, ?, ?)", event_rows
         )
@@ -264,14 +267,17 @@ class ItemWriter:
             item_rows,
         )
         conn.executemany(
-            "INSERT OR IGNORE INTO item_keys (source_id, key, item_id) VALUES (?, ?, ?)", key_rows
+            "INSERT INTO item_keys (source_id, key, item_id) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            key_rows,
         )
         conn.executemany(
-            "INSERT OR IGNORE INTO event_keys (key, event_id) VALUES (?, ?)", identity_rows
+            "INSERT INTO event_keys (key, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            identity_rows,
         )
         conn.executemany(
-            "INSERT OR IGNORE INTO matter_events "
-            "(matter_id, date, label, state, document, url, item_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO matter_events (matter_id, date, label, state, document, url, item_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             matter_rows,
         )
         result.new += len(new_items)

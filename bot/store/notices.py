@@ -7,6 +7,7 @@ A notice is queued in the same transaction as the poll that caused it, once per 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,10 @@ class Notice:
     attempts: int
 
 
+#: A notice left `sending` this long by a replica is taken over by another.
+STALE_CLAIM_SECONDS = 300.0
+
+
 class Notices:
     """Queue, claim and settle admin notices."""
 
@@ -36,9 +41,9 @@ class Notices:
         self, targets: Sequence[tuple[str, str]], key: str, text: str, now: dt.datetime
     ) -> int:
         """Queue `text` for each (platform, address) unless `key` was queued there already."""
-        cursor = self.db.conn.executemany(
-            "INSERT OR IGNORE INTO notices (platform, address, key, text, next_attempt_at, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        cursor = self.db.executemany(
+            "INSERT INTO notices (platform, address, key, text, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [(platform, address, key, text, iso(now), iso(now)) for platform, address in targets],
         )
         return cursor.rowcount
@@ -48,15 +53,21 @@ class Notices:
         if not platforms:
             return []
         marks = ",".join("?" * len(platforms))
+        lock = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgres" else ""
+        wall = time.time()
         with transaction(self.db):
+            # A notice another replica claimed and never settled (it died) is due again.
             rows = self.db.execute(
-                "SELECT id, platform, address, text, attempts FROM notices WHERE state = "
-                f"'pending' AND next_attempt_at <= ? AND platform IN ({marks}) ORDER BY id",
-                [iso(now), *platforms],
+                "SELECT id, platform, address, text, attempts FROM notices "
+                "WHERE ((state = 'pending' AND next_attempt_at <= ?) "
+                "OR (state = 'sending' AND claimed_at < ?)) "
+                f"AND platform IN ({marks}) ORDER BY id{lock}",
+                [iso(now), wall - STALE_CLAIM_SECONDS, *platforms],
             ).fetchall()
-            self.db.conn.executemany(
-                "UPDATE notices SET state = 'sending', attempts = attempts + 1 WHERE id = ?",
-                [(row[0],) for row in rows],
+            self.db.executemany(
+                "UPDATE notices SET state = 'sending', claimed_at = ?, attempts = attempts + 1 "
+                "WHERE id = ?",
+                [(wall, row[0]) for row in rows],
             )
         return [Notice(r[0], r[1], r[2], r[3], r[4] + 1) for r in rows]
 

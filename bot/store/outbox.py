@@ -11,7 +11,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Sequence
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Sequence
 
 import sqlite_utils
 
@@ -22,12 +26,27 @@ from bot.store.database import from_iso, iso, transaction
 from bot.store.deadlines import Deadlines
 from bot.store.subscriptions import destination_from_row
 
+#: This process, as the claimer of destinations (host, pid and a random part).
+REPLICA_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+#: A replica's claim on a destination lasts this long unless extended while it still sends.
+CLAIM_SECONDS = 60.0
+
 
 class Outbox:
     """Queues alerts for subscribed destinations and tracks their delivery."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        *,
+        replica: str = REPLICA_ID,
+        claim_seconds: float = CLAIM_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.db = db
+        self.replica = replica  # who claims: one id per process (tests make several)
+        self.claim_seconds = claim_seconds
+        self.clock = clock
 
     # -- queueing (called inside the poll's transaction) ----------------------------------
 
@@ -39,10 +58,10 @@ class Outbox:
         """
         if not alerts:
             return 0
-        cursor = self.db.conn.executemany(
-            "INSERT OR IGNORE INTO outbox "
+        cursor = self.db.executemany(
+            "INSERT INTO outbox "
             "(event_id, destination_id, action, revision, next_attempt_at, created_at, digest, "
-            "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [
                 (
                     a.event_id,
@@ -84,47 +103,104 @@ class Outbox:
         platforms: Sequence[str],
         limit: int = 1000,
         per_destination: int = 100,
+        max_destinations: int = 200,
     ) -> list[ClaimedAlert]:
-        """Mark due rows for the given platforms as sending and return them, oldest first.
+        """Claim destinations with due alerts for this replica, mark their due rows sending
+        and return them, oldest first.
 
-        At most `per_destination` rows per destination (so a burst reaches a sink as one
-        batch it can group, and no channel starves the others) and `limit` in all.
-        Destinations that are paused keep their rows pending until resumed.
+        A destination is claimed whole (until `claim_seconds` from now, see `extend_claims`):
+        one replica serves a channel at a time, so pacing holds and nothing goes out twice.
+        Rows another replica left `sending` (it died) come back with `in_flight` set, for the
+        sink to confirm before posting again. At most `per_destination` rows per destination
+        (so a burst reaches a sink as one batch it can group) and `limit` in all. Paused
+        destinations keep their rows pending until resumed. On PostgreSQL the destinations are
+        locked with FOR UPDATE SKIP LOCKED, so replicas claiming at once never wait or collide.
         """
         if not platforms:
             return []
         marks = ",".join("?" * len(platforms))
+        wall = self.clock()
+        lock = " FOR UPDATE OF d SKIP LOCKED" if self.db.dialect == "postgres" else ""
         with transaction(self.db):
+            taken = self.db.execute(
+                "SELECT d.id, d.last_sent_at FROM destinations d "
+                f"WHERE d.platform IN ({marks}) AND d.paused_reason IS NULL "
+                "AND (d.claimed_by IS NULL OR d.claim_until < ?) "
+                "AND EXISTS (SELECT 1 FROM outbox o WHERE o.destination_id = d.id AND "
+                "(o.state = 'sending' OR (o.state = 'pending' AND o.next_attempt_at <= ?))) "
+                f"ORDER BY d.id LIMIT ?{lock}",
+                [*platforms, wall, iso(now), max_destinations],
+            ).fetchall()
+            if not taken:
+                return []
+            last_sent = dict(taken)
+            dest_marks = ",".join("?" * len(taken))
+            self.db.execute(
+                "UPDATE destinations SET claimed_by = ?, claim_until = ? "
+                f"WHERE id IN ({dest_marks})",
+                [self.replica, wall + self.claim_seconds, *last_sent],
+            )
+            orphans = [
+                row[0]
+                for row in self.db.execute(
+                    "SELECT id FROM outbox WHERE state = 'sending' "
+                    f"AND destination_id IN ({dest_marks}) ORDER BY id",
+                    list(last_sent),
+                ).fetchall()
+            ]
             ids = [
                 row[0]
                 for row in self.db.execute(
-                    "SELECT id FROM (SELECT outbox.id, row_number() OVER "
-                    "(PARTITION BY destination_id ORDER BY outbox.id) AS n "
-                    "FROM outbox JOIN destinations d ON d.id = destination_id "
-                    f"WHERE state = 'pending' AND next_attempt_at <= ? AND d.platform IN ({marks}) "
-                    "AND d.paused_reason IS NULL) WHERE n <= ? ORDER BY id LIMIT ?",
-                    [iso(now), *platforms, per_destination, limit],
+                    "SELECT id FROM (SELECT id, row_number() OVER "
+                    "(PARTITION BY destination_id ORDER BY id) AS n FROM outbox "
+                    f"WHERE state = 'pending' AND next_attempt_at <= ? "
+                    f"AND destination_id IN ({dest_marks})) AS due "
+                    "WHERE n <= ? ORDER BY id LIMIT ?",
+                    [iso(now), *last_sent, per_destination, limit],
                 ).fetchall()
             ]
-            id_marks = ",".join("?" * len(ids))
             if ids:
+                id_marks = ",".join("?" * len(ids))
                 self.db.execute(
                     "UPDATE outbox SET state = 'sending', claimed_at = ?, attempts = attempts + 1 "
                     f"WHERE id IN ({id_marks})",
                     [iso(now), *ids],
                 )
         try:
-            return [self._load(outbox_id, now) for outbox_id in ids]
+            claimed = [dataclasses.replace(self._load(i, now), in_flight=True) for i in orphans] + [
+                self._load(i, now) for i in ids
+            ]
         except BaseException:
             self.release(ids)
             raise
+        claimed.sort(key=lambda c: c.alert.outbox_id)
+        return [
+            dataclasses.replace(c, last_sent_at=last_sent.get(c.destination.id)) for c in claimed
+        ]
+
+    def extend_claims(self, destination_ids: Sequence[int]) -> int:
+        """Keep this replica's claims on these destinations alive while it still sends."""
+        if not destination_ids:
+            return 0
+        marks = ",".join("?" * len(destination_ids))
+        return self.db.execute(
+            f"UPDATE destinations SET claim_until = ? WHERE claimed_by = ? AND id IN ({marks})",
+            [self.clock() + self.claim_seconds, self.replica, *destination_ids],
+        ).rowcount
 
     def release(self, outbox_ids: Sequence[int]) -> None:
-        """Hand claimed rows back to the queue (delivery could not run for them)."""
+        """Hand claimed rows back to the queue (delivery could not run for them), and their
+        destinations' claims."""
         if not outbox_ids:
             return
         marks = ",".join("?" * len(outbox_ids))
         with transaction(self.db):
+            self.db.execute(
+                "UPDATE destinations SET claimed_by = NULL, claim_until = NULL "
+                f"WHERE claimed_by = ? AND id IN (SELECT destination_id FROM outbox "
+                f"WHERE id IN ({marks}))",
+                [self.replica, *outbox_ids],
+            )
             self.db.execute(
                 f"UPDATE outbox SET state = 'pending' WHERE state = 'sending' AND id IN ({marks})",
                 list(outbox_ids),
@@ -142,6 +218,7 @@ class Outbox:
         """
         by_id = {c.alert.outbox_id: c for c in claimed}
         with transaction(self.db):
+            self._release_destinations(outcomes)
             for outcome in outcomes:
                 entry = by_id.get(outcome.outbox_id)
                 if outcome.status == "sent":
@@ -164,6 +241,23 @@ class Outbox:
                         [outcome.detail, outcome.outbox_id],
                     )
 
+    def _release_destinations(self, outcomes: Sequence[DeliveryOutcome]) -> None:
+        """Give up this replica's claims on the round's destinations; those that got a post
+        remember when (the next replica paces from it)."""
+        wall = self.clock()
+        for status in ("sent", "other"):
+            ids = [o.outbox_id for o in outcomes if (o.status == "sent") == (status == "sent")]
+            for start in range(0, len(ids), 400):
+                chunk = ids[start : start + 400]
+                marks = ",".join("?" * len(chunk))
+                stamp = ", last_sent_at = ?" if status == "sent" else ""
+                self.db.execute(
+                    f"UPDATE destinations SET claimed_by = NULL, claim_until = NULL{stamp} "
+                    "WHERE claimed_by = ? AND id IN "
+                    f"(SELECT destination_id FROM outbox WHERE id IN ({marks}))",
+                    [*([wall] if stamp else []), self.replica, *chunk],
+                )
+
     def _mark_sent(
         self, outcome: DeliveryOutcome, entry: ClaimedAlert | None, now: dt.datetime
     ) -> None:
@@ -175,8 +269,8 @@ class Outbox:
         key = entry.alert.thread_key if entry else None
         if key and outcome.ref and entry.thread_ref is None and entry.alert.action == "new":
             self.db.execute(
-                "INSERT OR IGNORE INTO threads (destination_id, thread_key, ref, created_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO threads (destination_id, thread_key, ref, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [entry.destination.id, key, outcome.ref, iso(now)],
             )
 
@@ -200,10 +294,13 @@ class Outbox:
         """Put rows left in `sending` by a crash back to pending; return how many.
 
         Delivery is at-least-once for these rows only: a sink that can check whether its post
-        landed (Slack message metadata) confirms it before posting again.
+        landed (Slack message metadata) confirms it before posting again. Only for a single
+        instance (SQLite's lease): it also drops every destination claim. Replicas on
+        PostgreSQL never call it; `claim_due` hands a dead replica's rows over instead.
         """
         with transaction(self.db):
             cursor = self.db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+            self.db.execute("UPDATE destinations SET claimed_by = NULL, claim_until = NULL")
         return cursor.rowcount
 
     def counts(self) -> dict[str, int]:
@@ -274,8 +371,8 @@ def load_alert(
     also_in = [
         row[0]
         for row in db.execute(
-            "SELECT DISTINCT source_id FROM items WHERE event_id = ? AND source_id != ? "
-            "ORDER BY id",
+            "SELECT source_id FROM items WHERE event_id = ? AND source_id != ? "
+            "GROUP BY source_id ORDER BY min(id)",
             [event_id, item["source_id"]],
         ).fetchall()
     ]

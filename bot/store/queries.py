@@ -73,13 +73,18 @@ def _stored_item(row: dict) -> StoredItem:
     )
 
 
+def search_words(text: str) -> list[str]:
+    """The searchable words of free user text (at most MAX_QUERY_TOKENS)."""
+    return _TOKEN.findall(text)[:MAX_QUERY_TOKENS]
+
+
 def fts_query(text: str) -> str | None:
     """Turn free user text into a safe FTS5 query: every word quoted, all required.
 
     Returns None when the text holds no searchable word. FTS5 syntax in user input
     (quotes, NEAR, column filters, '*') is neutralised rather than interpreted.
     """
-    tokens = _TOKEN.findall(text)[:MAX_QUERY_TOKENS]
+    tokens = search_words(text)
     if not tokens:
         return None
     return " ".join('"' + token.replace('"', '""') + '"' for token in tokens)

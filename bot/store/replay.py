@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import sqlite_utils
 
 
@@ -16,11 +14,9 @@ class SeenActivities:
     def first_sight(self, activity_id: str, now: float, window: float) -> bool:
         """Record `activity_id`; False when it was already seen less than `window` s ago."""
         self.db.execute("DELETE FROM seen_activities WHERE seen_at < ?", [now - window])
-        try:
-            self.db.execute(
-                "INSERT INTO seen_activities (activity_id, seen_at) VALUES (?, ?)",
-                [activity_id, now],
-            )
-        except sqlite3.IntegrityError:
-            return False
-        return True
+        cursor = self.db.execute(
+            "INSERT INTO seen_activities (activity_id, seen_at) VALUES (?, ?) "
+            "ON CONFLICT (activity_id) DO NOTHING",
+            [activity_id, now],
+        )
+        return cursor.rowcount == 1

@@ -23,32 +23,41 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.errors import CaleaBotError
-from bot.store.database import PRIVATE_MODE, iso
+from bot.store.database import PRIVATE_MODE, iso, transaction
 
 TOMBSTONE_ITEM_ID = 0
 
 _CANDIDATES = """
 CREATE TEMP TABLE prune_events AS
 SELECT e.id AS id FROM events e
-WHERE e.created_at < :cutoff
+WHERE e.created_at < ?
   AND NOT EXISTS (
       SELECT 1 FROM items i
       WHERE i.event_id = e.id
-        AND (i.first_seen_at >= :cutoff OR i.last_changed_at >= :cutoff
+        AND (i.first_seen_at >= ? OR i.last_changed_at >= ?
              OR i.matters != '[]'
              OR EXISTS (SELECT 1 FROM matter_events m WHERE m.item_id = i.id)))
   AND NOT EXISTS (
       SELECT 1 FROM outbox o WHERE o.event_id = e.id AND o.state NOT IN ('sent', 'failed'))
   AND NOT EXISTS (
       SELECT 1 FROM deadlines d
-      WHERE d.event_id = e.id AND (d.due_date IS NULL OR d.due_date >= :today))
+      WHERE d.event_id = e.id AND (d.due_date IS NULL OR d.due_date >= ?))
 """
-_ITEMS = "CREATE TEMP TABLE prune_items AS SELECT id FROM items WHERE event_id IN prune_events"
+_ITEMS = (
+    "CREATE TEMP TABLE prune_items AS SELECT id FROM items "
+    "WHERE event_id IN (SELECT id FROM prune_events)"
+)
 _KEPT_FOR_MATTERS = """
 SELECT count(*) FROM items i
-WHERE i.last_changed_at < :cutoff
+WHERE i.last_changed_at < ?
   AND (i.matters != '[]' OR EXISTS (SELECT 1 FROM matter_events m WHERE m.item_id = i.id))
 """
+_IN_EVENTS = "IN (SELECT id FROM prune_events)"
+_IN_ITEMS = "IN (SELECT id FROM prune_items)"
+
+
+class _DryRun(Exception):
+    """Raised to roll a dry run's transaction back."""
 
 
 @dataclass(frozen=True)
@@ -83,41 +92,45 @@ def prune(
 ) -> PruneReport:
     """Delete what is older than `retention_days` (see the module docstring), in one transaction."""
     cutoff = iso(now - dt.timedelta(days=retention_days))
-    params = {"cutoff": cutoff, "today": now.date().isoformat()}
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
+    today = now.date().isoformat()
+    temp = "pg_temp" if db.dialect == "postgres" else "temp"
+    report: dict[str, int] = {}
+
+    def count(sql: str, params=()) -> int:
+        return db.execute(sql, list(params)).fetchone()[0]
+
     try:
-        conn.execute("DROP TABLE IF EXISTS temp.prune_events")
-        conn.execute("DROP TABLE IF EXISTS temp.prune_items")
-        conn.execute(_CANDIDATES, params)
-        conn.execute(_ITEMS)
-
-        def count(sql: str) -> int:
-            return conn.execute(sql, params).fetchone()[0]
-
-        fts_before = count("SELECT count(*) FROM items_fts")
-        report = {
-            "events": count("SELECT count(*) FROM prune_events"),
-            "items": count("SELECT count(*) FROM prune_items"),
-            "versions": count("SELECT count(*) FROM item_versions WHERE item_id IN prune_items"),
-            "outbox": count("SELECT count(*) FROM outbox WHERE event_id IN prune_events"),
-            "kept_for_matters": count(_KEPT_FOR_MATTERS),
-        }
-        conn.execute("DELETE FROM item_versions WHERE item_id IN prune_items")
-        conn.execute("DELETE FROM outbox WHERE event_id IN prune_events")
-        conn.execute("DELETE FROM event_keys WHERE event_id IN prune_events")
-        conn.execute(
-            "UPDATE item_keys SET item_id = ? WHERE item_id IN prune_items", [TOMBSTONE_ITEM_ID]
-        )
-        conn.execute("DELETE FROM items WHERE id IN prune_items")  # items_ad clears FTS rows
-        conn.execute("DELETE FROM events WHERE id IN prune_events")
-        report["fts_rows"] = fts_before - count("SELECT count(*) FROM items_fts")
-        conn.execute("DROP TABLE temp.prune_events")
-        conn.execute("DROP TABLE temp.prune_items")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("ROLLBACK" if dry_run else "COMMIT")
+        with transaction(db):
+            db.execute(f"DROP TABLE IF EXISTS {temp}.prune_events")
+            db.execute(f"DROP TABLE IF EXISTS {temp}.prune_items")
+            db.execute(_CANDIDATES, [cutoff, cutoff, cutoff, today])
+            db.execute(_ITEMS)
+            fts = db.dialect == "sqlite"  # Postgres' tsvector lives in the items row
+            fts_before = count("SELECT count(*) FROM items_fts") if fts else 0
+            report.update(
+                events=count("SELECT count(*) FROM prune_events"),
+                items=count("SELECT count(*) FROM prune_items"),
+                versions=count(f"SELECT count(*) FROM item_versions WHERE item_id {_IN_ITEMS}"),
+                outbox=count(f"SELECT count(*) FROM outbox WHERE event_id {_IN_EVENTS}"),
+                kept_for_matters=count(_KEPT_FOR_MATTERS, [cutoff]),
+            )
+            db.execute(f"DELETE FROM item_versions WHERE item_id {_IN_ITEMS}")
+            db.execute(f"DELETE FROM outbox WHERE event_id {_IN_EVENTS}")
+            db.execute(f"DELETE FROM event_keys WHERE event_id {_IN_EVENTS}")
+            db.execute(
+                f"UPDATE item_keys SET item_id = ? WHERE item_id {_IN_ITEMS}", [TOMBSTONE_ITEM_ID]
+            )
+            db.execute(f"DELETE FROM items WHERE id {_IN_ITEMS}")  # items_ad clears FTS rows
+            db.execute(f"DELETE FROM events WHERE id {_IN_EVENTS}")
+            report["fts_rows"] = (
+                fts_before - count("SELECT count(*) FROM items_fts") if fts else report["items"]
+            )
+            db.execute(f"DROP TABLE {temp}.prune_events")
+            db.execute(f"DROP TABLE {temp}.prune_items")
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
     return PruneReport(cutoff=cutoff, dry_run=dry_run, **report)
 
 
@@ -126,6 +139,10 @@ def backup(db: sqlite_utils.Database, target: Path | str, *, force: bool = False
 
     Refuses to overwrite an existing file unless `force`.
     """
+    if db.dialect != "sqlite":
+        raise CaleaBotError(
+            "backup copies a SQLite file; on PostgreSQL use pg_dump (or your provider's backups)"
+        )
     target = Path(target)
     if target.is_dir():
         raise CaleaBotError(f"{target}: is a directory; give the backup file's path")

@@ -69,6 +69,19 @@ def _row_to_state(row: dict) -> SourceState:
     return SourceState(**values)
 
 
+_COLUMNS = (
+    "source_id", "etag", "last_modified", "body_hash", "health", "message", "status_code",
+    "first_polled_at", "last_polled_at", "last_success_at", "last_error_at", "last_error_kind",
+    "last_error_message", "consecutive_failures", "next_poll_at", "last_new_item_at", "polls",
+    "not_modified", "items_total",
+)  # fmt: skip
+_UPSERT = (
+    f"INSERT INTO source_state ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+    "ON CONFLICT (source_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
+)
+
+
 class SourceStates:
     """Reads and writes the source_state table."""
 
@@ -85,7 +98,9 @@ class SourceStates:
 
     def all(self) -> dict[str, SourceState]:
         """Every source the bot has polled, by id."""
-        return {r["source_id"]: _row_to_state(r) for r in self.db["source_state"].rows}
+        return {
+            r["source_id"]: _row_to_state(r) for r in self.db.query("SELECT * FROM source_state")
+        }
 
     def record(
         self,
@@ -137,9 +152,4 @@ class SourceStates:
             "not_modified": previous.not_modified + (1 if unchanged else 0),
             "items_total": previous.items_total + new_items,
         }
-        columns = ", ".join(values)
-        placeholders = ", ".join("?" for _ in values)
-        self.db.execute(
-            f"INSERT OR REPLACE INTO source_state ({columns}) VALUES ({placeholders})",
-            list(values.values()),
-        )
+        self.db.execute(_UPSERT, list(values.values()))

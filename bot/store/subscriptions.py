@@ -32,16 +32,19 @@ class Subscriptions:
     ) -> Destination:
         """Return the destination for (platform, address), creating it if needed."""
         with transaction(self.db):
-            self.db["destinations"].insert(
-                {"platform": platform, "address": address, "name": name, "created_at": iso(now)},
-                ignore=True,
+            self.db.execute(
+                "INSERT INTO destinations (platform, address, name, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (platform, address) DO NOTHING",
+                [platform, address, name, iso(now)],
             )
         return self.destination(platform, address)
 
     def destination(self, platform: str, address: str) -> Destination:
         """Look up a destination by platform and address (KeyError if absent)."""
         rows = list(
-            self.db["destinations"].rows_where("platform = ? AND address = ?", [platform, address])
+            self.db.query(
+                "SELECT * FROM destinations WHERE platform = ? AND address = ?", [platform, address]
+            )
         )
         if not rows:
             raise KeyError(f"{platform}:{address}")
@@ -49,7 +52,9 @@ class Subscriptions:
 
     def destinations(self) -> list[Destination]:
         """Every destination, oldest first."""
-        return [destination_from_row(r) for r in self.db["destinations"].rows_where(order_by="id")]
+        return [
+            destination_from_row(r) for r in self.db.query("SELECT * FROM destinations ORDER BY id")
+        ]
 
     def subscribe(
         self,
@@ -66,7 +71,7 @@ class Subscriptions:
         and when (sqlite-utils' upsert would overwrite those).
         """
         with transaction(self.db):
-            self.db.conn.executemany(
+            self.db.executemany(
                 "INSERT INTO subscriptions (destination_id, topic, mode, created_at, created_by) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (destination_id, topic) "
                 "DO UPDATE SET mode = excluded.mode",
@@ -97,21 +102,24 @@ class Subscriptions:
         """A destination's subscriptions, by topic."""
         return [
             Subscription(r["destination_id"], r["topic"], r["mode"])
-            for r in self.db["subscriptions"].rows_where(
-                "destination_id = ?", [destination_id], order_by="topic"
+            for r in self.db.query(
+                "SELECT * FROM subscriptions WHERE destination_id = ? ORDER BY topic",
+                [destination_id],
             )
         ]
 
     def pause(self, destination_id: int, reason: str, *, now: dt.datetime) -> None:
         """Stop delivering to a destination (its alerts stay queued) and keep the reason."""
         with transaction(self.db):
-            self.db["destinations"].update(
-                destination_id, {"paused_reason": reason, "paused_at": iso(now)}
+            self.db.execute(
+                "UPDATE destinations SET paused_reason = ?, paused_at = ? WHERE id = ?",
+                [reason, iso(now), destination_id],
             )
 
     def resume(self, destination_id: int) -> None:
         """Deliver to a paused destination again."""
         with transaction(self.db):
-            self.db["destinations"].update(
-                destination_id, {"paused_reason": None, "paused_at": None}
+            self.db.execute(
+                "UPDATE destinations SET paused_reason = NULL, paused_at = NULL WHERE id = ?",
+                [destination_id],
             )

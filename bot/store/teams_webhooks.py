@@ -18,6 +18,7 @@ import sqlite_utils
 
 from bot.models import Destination
 from bot.store.database import iso, transaction
+from bot.store.dialect import json_key
 from bot.store.subscriptions import destination_from_row
 
 PLATFORM = "teams"
@@ -90,7 +91,8 @@ class TeamsWebhooks:
 
     def by_channel_id(self, channel_id: str) -> TeamsWebhook | None:
         """The registered channel linked to a Teams channel id, or None."""
-        rows = self._rows("AND json_extract(secret, '$.channel_id') = ?", [channel_id])
+        channel = json_key(self.db.dialect, "secret", "channel_id")
+        rows = self._rows(f"AND {channel} = ?", [channel_id])
         return rows[0] if rows else None
 
     def _check_free(self, name: str, url: str, channel_id: str | None) -> None:

@@ -8,8 +8,11 @@ import json
 import sqlite_utils
 
 from bot.store.database import iso
+from bot.store.dialect import json_rows
 
-_IN_TOPIC = "EXISTS (SELECT 1 FROM json_each(i.topics) j WHERE j.value ->> 0 = ?)"
+
+def _in_topic(dialect: str) -> str:
+    return f"EXISTS (SELECT 1 FROM {json_rows(dialect, 'i.topics')} WHERE j.value ->> 0 = ?)"
 
 
 def recent_topic_counts(db: sqlite_utils.Database, since: dt.datetime) -> dict[str, int]:
@@ -21,9 +24,9 @@ def recent_topic_counts(db: sqlite_utils.Database, since: dt.datetime) -> dict[s
     stamp = iso(since)
     rows = db.execute(
         "SELECT j.value ->> 0 AS topic, count(DISTINCT i.event_id) "
-        "FROM items i, json_each(i.topics) j "
+        f"FROM items i, {json_rows(db.dialect, 'i.topics')} "
         "WHERE i.published >= ? OR (i.published IS NULL AND i.first_seen_at >= ?) "
-        "GROUP BY topic",
+        "GROUP BY j.value ->> 0",
         [stamp, stamp],
     ).fetchall()
     return {topic: count for topic, count in rows}
@@ -40,6 +43,6 @@ def recent_topic_count(db: sqlite_utils.Database, since: dt.datetime, topic: str
     recent = "(i.published >= ? OR (i.published IS NULL AND i.first_seen_at >= ?))"
     return db.execute(
         "SELECT count(DISTINCT i.event_id) FROM items i "
-        f"WHERE {recent} AND instr(i.topics, ?) > 0 AND {_IN_TOPIC}",
+        f"WHERE {recent} AND instr(i.topics, ?) > 0 AND {_in_topic(db.dialect)}",
         [stamp, stamp, needle, topic],
     ).fetchone()[0]

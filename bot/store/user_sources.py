@@ -66,7 +66,7 @@ class UserSources:
 
     def records(self) -> list[UserSource]:
         """Every feed added from chat, oldest first, with who added it."""
-        rows = self.db["user_sources"].rows_where(order_by="added_at, id")
+        rows = self.db.query("SELECT * FROM user_sources ORDER BY added_at, id")
         return [_user_source(row) for row in rows]
 
     def all(self) -> list[Source]:
@@ -75,7 +75,7 @@ class UserSources:
 
     def get(self, source_id: str) -> UserSource | None:
         """One feed added from chat, or None."""
-        rows = list(self.db["user_sources"].rows_where("id = ?", [source_id]))
+        rows = list(self.db.query("SELECT * FROM user_sources WHERE id = ?", [source_id]))
         return _user_source(rows[0]) if rows else None
 
     def add(
@@ -90,20 +90,23 @@ class UserSources:
         """Persist a new feed. DuplicateSourceError if its id or URL is already there."""
         try:
             with transaction(self.db):
-                self.db["user_sources"].insert(
-                    {
-                        "id": source.id,
-                        "name": source.name,
-                        "url": source.url,
-                        "kind": source.kind,
-                        "interval_seconds": source.interval_seconds,
-                        "topics": json.dumps(list(source.topics)),
-                        "enabled": int(source.enabled),
-                        "added_by": added_by,
-                        "added_by_name": added_by_name,
-                        "platform": platform,
-                        "added_at": iso(now),
-                    }
+                self.db.execute(
+                    "INSERT INTO user_sources (id, name, url, kind, interval_seconds, topics, "
+                    "enabled, added_by, added_by_name, platform, added_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        source.id,
+                        source.name,
+                        source.url,
+                        source.kind,
+                        source.interval_seconds,
+                        json.dumps(list(source.topics)),
+                        int(source.enabled),
+                        added_by,
+                        added_by_name,
+                        platform,
+                        iso(now),
+                    ],
                 )
         except sqlite3.IntegrityError as exc:
             raise DuplicateSourceError(f"a feed with id {source.id} or this URL exists") from exc
@@ -111,10 +114,9 @@ class UserSources:
     def remove(self, source_id: str) -> bool:
         """Forget a feed added from chat and its poll state; False if there was none."""
         with transaction(self.db):
-            if not self.db["user_sources"].count_where("id = ?", [source_id]):
+            if not self.db.execute("DELETE FROM user_sources WHERE id = ?", [source_id]).rowcount:
                 return False
-            self.db["user_sources"].delete_where("id = ?", [source_id])
-            self.db["source_state"].delete_where("source_id = ?", [source_id])
+            self.db.execute("DELETE FROM source_state WHERE source_id = ?", [source_id])
         return True
 
 

@@ -10,6 +10,7 @@ import sqlite_utils
 from bot.alerts.watches import WatchIndex, phrase_words
 from bot.models import Watch
 from bot.store.database import iso, transaction
+from bot.store.dialect import json_texts
 from bot.store.subscriptions import destination_from_row
 
 
@@ -164,9 +165,10 @@ class DocketCounts:
 def docket_counts(db: sqlite_utils.Database, docket: str, filing_type: str) -> DocketCounts:
     """Counts for `status docket …` (a scan narrowed by instr; fine for a command)."""
     row = db.execute(
-        "SELECT count(*), coalesce(sum(doc_type = ?), 0), max(CASE WHEN doc_type = ? "
-        "THEN coalesce(published, first_seen_at) END) FROM items i WHERE instr(i.dockets, ?) > 0 "
-        "AND EXISTS (SELECT 1 FROM json_each(i.dockets) j WHERE j.value = ?)",
+        "SELECT count(*), coalesce(sum(CASE WHEN doc_type = ? THEN 1 ELSE 0 END), 0), "
+        "max(CASE WHEN doc_type = ? THEN coalesce(published, first_seen_at) END) FROM items i "
+        "WHERE instr(i.dockets, ?) > 0 "
+        f"AND EXISTS (SELECT 1 FROM {json_texts(db.dialect, 'i.dockets')} WHERE j.value = ?)",
         [filing_type, filing_type, f'"{docket}"', docket],
     ).fetchone()
     return DocketCounts(row[0], row[1], row[2])

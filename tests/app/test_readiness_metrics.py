@@ -72,7 +72,7 @@ def test_readyz_turns_503_for_each_condition_and_healthz_stays_200(tmp_path):
         _poll(pipeline)
         clock = {"now": utc_now()}
         running = {"yes": True}
-        ready_store = Store(store.path)
+        ready_store = Store(store.target)
         readiness = Readiness(
             ready_store,
             lambda: config,
@@ -103,7 +103,7 @@ def test_readyz_reports_late_polls_a_stopped_scheduler_and_a_locked_database(tmp
         store.outbox.db.execute("UPDATE outbox SET state = 'sent'")  # nothing stuck
         clock = {"now": utc_now()}
         running = {"yes": True}
-        ready_store = Store(store.path)
+        ready_store = Store(store.target)
         readiness = Readiness(
             ready_store, lambda: config, lambda: running["yes"], clock=lambda: clock["now"]
         )
@@ -138,15 +138,15 @@ def test_readyz_reports_late_polls_a_stopped_scheduler_and_a_locked_database(tmp
 def test_metrics_count_polls_items_deliveries_and_never_name_channels(tmp_path):
     with FeedServer() as server:
         config, store = _stocked(tmp_path, server)
-        metrics = BotMetrics(Store(store.path))
-        other = BotMetrics(Store(store.path))  # a registry of its own: several apps coexist
+        metrics = BotMetrics(Store(store.target))
+        other = BotMetrics(Store(store.target))  # a registry of its own: several apps coexist
         pipeline = make_pipeline(config, store)
         pipeline.observers.append(metrics.observe_poll)
         _poll(pipeline)
         courier = Courier(ConsoleSink(io.StringIO()), sleep=lambda _: None)
         courier.observers.append(metrics.observe_delivery)
         drain_outbox(store, {"console": courier}, now=utc_now())
-        readiness = Readiness(Store(store.path), lambda: config, lambda: True)
+        readiness = Readiness(Store(store.target), lambda: config, lambda: True)
         text = _client(readiness, metrics).get("/metrics").text
         try:
             assert 'calea_polls_total{health="ok",source="fcc"} 1.0' in text

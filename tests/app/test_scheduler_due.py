@@ -34,7 +34,9 @@ def test_a_source_due_just_after_the_job_fires_is_polled_at_its_due_time(tmp_pat
         pipeline.observers.append(lambda outcome, seconds: polled.set())
 
         async def main() -> bool:
-            scheduler = BotScheduler(pipeline, {}, delivery_store_factory=lambda: Store(store.path))
+            scheduler = BotScheduler(
+                pipeline, {}, delivery_store_factory=lambda: Store(store.target)
+            )
             task = asyncio.create_task(scheduler.run())
             try:
                 await asyncio.wait_for(polled.wait(), timeout=15)

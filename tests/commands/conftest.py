@@ -17,6 +17,7 @@ from bot.models import FetchResult, Health, ParsedItem
 from bot.pipeline.analyze import analyze_items
 from bot.pipeline.poll import store_items
 from bot.store import Store
+from tests.db_dump import dump_rows
 
 FEEDS_YAML = Path(__file__).resolve().parents[2] / "feeds.yaml"
 NOW = dt.datetime(2025, 12, 1, 15, 0, tzinfo=dt.UTC)
@@ -132,7 +133,7 @@ def record_health(store: Store, source_id: str, health: Health, message: str = "
 
 def snapshot(store: Store) -> list[str]:
     """Every row of every table, to show a command changed nothing."""
-    return list(store.db.conn.iterdump())
+    return dump_rows(store)
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def test_the_slack_notice_mentions_the_user_and_only_a_real_id(services):
 
 def test_calea_bot_audit_json(services, ctx, tmp_path, store):
     run("subscribe calea", ctx, services)
-    result = CliRunner().invoke(cli, ["audit", "--json", "--db", str(store.path)])
+    result = CliRunner().invoke(cli, ["audit", "--json", "--db", str(store.target)])
     assert result.exit_code == 0, result.output
     (entry,) = json.loads(result.output)
     assert (entry["user_name"], entry["action"], entry["topics"]) == (
@@ -54,5 +54,5 @@ def test_calea_bot_audit_json(services, ctx, tmp_path, store):
         "subscribe",
         ["calea"],
     )
-    text = CliRunner().invoke(cli, ["audit", "--db", str(store.path)]).output
+    text = CliRunner().invoke(cli, ["audit", "--db", str(store.target)]).output
     assert "slack #compliance  alice  subscribe calea (realtime)" in text

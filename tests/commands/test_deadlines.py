@@ -105,7 +105,7 @@ def test_calendar_route_serves_the_feed_and_hides_unknown_tokens(store, config, 
     token = store.deadlines.calendar_token(
         store.subscriptions.destination("slack", ctx.channel).id, ctx.now
     )
-    client = TestClient(build_web_app([calendar_route(lambda: Store(store.path))]))
+    client = TestClient(build_web_app([calendar_route(lambda: Store(store.target))]))
     ok = client.get(f"/calendar/{token}.ics")
     assert ok.status_code == 200 and ok.headers["content-type"].startswith("text/calendar")
     assert len(icalendar.Calendar.from_ical(ok.content).walk("VEVENT")) == 2

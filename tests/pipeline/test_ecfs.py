@@ -23,6 +23,7 @@ from bot.pipeline.poll import Pipeline
 from bot.reports.status import build_status
 from bot.settings import EcfsSettings, load_settings
 from bot.store import Store
+from tests.db_dump import dump_rows
 from tests.fakes.ecfs_api import FakeEcfs, filing
 from tests.fakes.feed_server import FeedServer
 from tests.pipeline.test_poll import FAST_LIMITS, TOPICS
@@ -179,5 +180,5 @@ def test_rate_limit_backs_off_and_the_key_never_shows(
     assert (row.source.name, row.state.health) == ("ECFS filings PS 22-329", "rate_limited")
     store.watches.remove(channel, None, None)
     assert build_status(config, store, NOW).sources == ()  # unwatched: not listed
-    dump = "\n".join(store.db.conn.iterdump())
+    dump = "\n".join(dump_rows(store))
     assert KEY not in dump and KEY not in caplog.text and KEY not in outcome.message

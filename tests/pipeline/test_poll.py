@@ -73,8 +73,8 @@ def run_cycle(pipeline: Pipeline):
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "bot.db")
+def store(db_target):
+    store = Store(db_target)
     yield store
     store.close()
 

@@ -35,8 +35,8 @@ def analysed(source: Source, *items: ParsedItem):
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "bot.db")
+def store(db_target):
+    store = Store(db_target)
     console = store.subscriptions.ensure_destination("console", "stdout", now=NOW)
     store.subscriptions.subscribe(console.id, ["*"], now=NOW)
     yield store

@@ -35,8 +35,8 @@ def items(*titles: str):
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "outbox.db")
+def store(db_target):
+    store = Store(db_target)
     yield store
     store.close()
 

@@ -34,7 +34,11 @@ def counts(store: Store) -> dict[str, int]:
     q = store.db.execute
     return {
         "items": q("SELECT count(*) FROM items").fetchone()[0],
-        "fts": q("SELECT count(*) FROM items_fts").fetchone()[0],
+        "fts": q(
+            "SELECT count(*) FROM items WHERE search IS NOT NULL"
+            if store.dialect == "postgres"
+            else "SELECT count(*) FROM items_fts"
+        ).fetchone()[0],
         "outbox": q("SELECT count(*) FROM outbox").fetchone()[0],
         "versions": q("SELECT count(*) FROM item_versions").fetchone()[0],
     }
@@ -54,10 +58,19 @@ def poll(store: Store, source: Source, tmp_path, at: dt.datetime):
 
 
 @pytest.fixture
-def stocked(tmp_path, feed_server):
+def stocked(db_target, tmp_path, feed_server):
     """Old source: 4 items seen 100 days ago (one later revised, alerts sent); one of them
-    joined a tracked matter; a fresh source: 2 items seen now."""
-    store = Store(tmp_path / "bot.db")
+    joined a tracked matter; a fresh source: 2 items seen now. SQLite, then PostgreSQL."""
+    yield from _stocked(Store(db_target), tmp_path, feed_server)
+
+
+@pytest.fixture
+def stocked_file(tmp_path, feed_server):
+    """`stocked` in a SQLite file (backups copy files)."""
+    yield from _stocked(Store(tmp_path / "bot.db"), tmp_path, feed_server)
+
+
+def _stocked(store, tmp_path, feed_server):
     ensure_console_destination(store, OLD)
     old_entries = numbered_entries("old", 4)
     feed_server.route("/old", body=rss(old_entries))
@@ -103,7 +116,8 @@ def test_prune_keeps_matter_items_and_recent_ones_and_never_realerts(stocked, tm
         "new notice 1",
         "old notice 0",
     ]
-    assert store.db.execute("PRAGMA foreign_key_check").fetchall() == []
+    if store.dialect == "sqlite":
+        assert store.db.execute("PRAGMA foreign_key_check").fetchall() == []
     # The old items are still in their feed: seen, not new, no alert queued.
     server.route("/old", body=body + b"\n")  # not byte-identical
     again = poll(store, old, tmp_path, NOW)
@@ -126,8 +140,8 @@ def test_nothing_is_pruned_inside_the_window(stocked):
     assert prune(store.db, 365, NOW).items == 0
 
 
-def test_backup_copies_the_live_database_privately_and_refuses_to_overwrite(stocked, tmp_path):
-    store, *_ = stocked
+def test_backup_copies_the_live_database_privately_and_refuses_to_overwrite(stocked_file, tmp_path):
+    store, *_ = stocked_file
     target = tmp_path / "copy.db"
     backup(store.db, target)
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
@@ -141,12 +155,22 @@ def test_backup_copies_the_live_database_privately_and_refuses_to_overwrite(stoc
     backup(store.db, target, force=True)
 
 
+@pytest.mark.postgres
+def test_backup_on_postgres_points_at_pg_dump(pg_url, tmp_path):
+    store = Store(pg_url)
+    try:
+        with pytest.raises(CaleaBotError, match="pg_dump"):
+            backup(store.db, tmp_path / "copy.db")
+    finally:
+        store.close()
+
+
 # -- the commands and the daily job in `run` ---------------------------------------------------
 
 
-def test_prune_and_backup_commands(stocked, tmp_path):
-    store, *_ = stocked
-    db = str(store.path)
+def test_prune_and_backup_commands(stocked_file, tmp_path):
+    store, *_ = stocked_file
+    db = str(store.target)
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("sources:\n  - {id: old, url: 'https://example.gov/f'}\n")
     unset = calea("prune", "--feeds", str(feeds), "--db", db, cwd=tmp_path)
@@ -176,7 +200,7 @@ def test_run_schedules_a_daily_prune_only_with_retention_days(tmp_path, days):
 
     async def main():
         pipeline = build_pipeline(config, store)
-        scheduler = BotScheduler(pipeline, {}, delivery_store_factory=lambda: Store(store.path))
+        scheduler = BotScheduler(pipeline, {}, delivery_store_factory=lambda: Store(store.target))
         task = asyncio.create_task(scheduler.run())
         await scheduler.started.wait()
         job = scheduler._scheduler.get_job("retention")
@@ -197,7 +221,7 @@ def test_run_schedules_a_daily_prune_only_with_retention_days(tmp_path, days):
 
 def test_the_daily_job_prunes(stocked):
     store, *_ = stocked
-    report = prune_now(lambda: Store(store.path), 30)
+    report = prune_now(lambda: Store(store.target), 30)
     assert report.items == 3 and not report.dry_run
 
 

@@ -43,12 +43,12 @@ def test_watches_cli_lists_as_text_and_json(store: Store, tmp_path) -> None:
     store.watches.add(Watch(one, "docket", "PS 22-329"), by="U1", now=NOW)
     store.watches.add(Watch(channel(store, "C2"), "phrase", "Salt Typhoon", "daily"), now=NOW)
     runner = CliRunner()
-    text = runner.invoke(cli, ["watches", "--db", str(store.path)])
+    text = runner.invoke(cli, ["watches", "--db", str(store.target)])
     assert text.exit_code == 0, text.output
     assert (
         'slack regs: docket PS 22-329 (realtime)\nslack regs: "Salt Typhoon" (daily)' in text.output
     )
-    as_json = runner.invoke(cli, ["watches", "--json", "--db", str(store.path)])
+    as_json = runner.invoke(cli, ["watches", "--json", "--db", str(store.target)])
     rows = json.loads(as_json.output)
     assert [(r["channel"], r["kind"], r["value"], r["mode"]) for r in rows] == [
         ("C1", "docket", "PS 22-329", "realtime"),

@@ -63,7 +63,7 @@ class TeamsIntegration:
         if key is None and not TeamsWebhooks(services.store.db).list():
             return None
         sink = TeamsSink(
-            StoredWebhookUrls(services.store.path),
+            StoredWebhookUrls(services.store.target),
             policy=policy,
             settings=sink_settings,
             proxy=settings.proxy,

@@ -17,7 +17,7 @@ class StoredWebhookUrls:
     """Looks up a Teams destination's webhook URL in the bot's database."""
 
     def __init__(self, db_path: Path | str) -> None:
-        self.db_path = Path(db_path)
+        self.db_path = db_path
 
     def __call__(self, destination: Destination) -> str | None:
         """The destination's webhook URL, or None when none is registered."""
@@ -25,4 +25,4 @@ class StoredWebhookUrls:
         try:
             return TeamsWebhooks(db).get_url(destination.address)
         finally:
-            db.conn.close()
+            db.close()

@@ -90,7 +90,7 @@ class OutgoingWebhook:
         )
         # Seen activity ids live in the database (own connection, used on the event loop
         # only), so a restart cannot reopen the replay window.
-        self._seen = Store(services.store.path)
+        self._seen = Store(services.store.target)
 
     def route(self) -> Route:
         """The POST /teams/messages route."""

@@ -84,7 +84,7 @@ def running(slack: FakeSlackApi, services: CommandServices, store: Store) -> Ite
     thread.start()
     server = WebServer(build_web_app(integration.routes()), host="127.0.0.1", port=0)
     asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=5)
-    reader = Store(store.path)
+    reader = Store(store.target)
     try:
         yield Running(f"http://127.0.0.1:{server.port}/slack/events", slack, integration, reader)
     finally:

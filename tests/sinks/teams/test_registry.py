@@ -92,7 +92,7 @@ def test_remove_deletes_subscriptions_and_queued_alerts(webhooks, store):
 
 def test_the_sinks_lookup_reads_the_current_url(webhooks, store):
     added = webhooks.add("alerts", URL_A, now=NOW)
-    lookup = StoredWebhookUrls(store.path)
+    lookup = StoredWebhookUrls(store.target)
     assert lookup(added.destination) == URL_A
     webhooks.add("alerts", URL_B, replace=True, now=NOW)
     assert lookup(added.destination) == URL_B
