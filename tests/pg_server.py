@@ -51,6 +51,10 @@ SERVER_SETTINGS = {
     "logging_collector": "off",
 }
 
+FOLDER_PREFIX = "calea-pg-"
+OWNER_FILE = "owner.pid"
+MIN_FREE_BYTES = 1 << 30
+
 _apt_tried: str | None = None  # what the one apt-get attempt of this process said
 
 
@@ -162,6 +166,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _remove_abandoned(parent: Path) -> None:
+    """Remove the folders of earlier test runs that died without cleaning up (kill -9)."""
+    for folder in parent.glob(f"{FOLDER_PREFIX}*"):
+        try:
+            pid = int((folder / OWNER_FILE).read_text())
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):
+            continue  # not ours to judge: no owner file yet, or another user's
+
+
 def _reachable(path: Path, uid: int, gid: int) -> bool:
     """Whether user uid (group gid) can traverse every folder down to path and read it."""
     for i, folder in enumerate([path, *path.parents]):
@@ -226,11 +242,25 @@ class PgServer:
             kwargs.update(user=self.run_as.pw_uid, group=self.run_as.pw_gid, extra_groups=[])
         return kwargs
 
+    def _parent_folder(self) -> Path:
+        """/dev/shm when usable (CREATE DATABASE ~15x faster than on disk), else the temp dir."""
+        uid, gid = (self.run_as.pw_uid, self.run_as.pw_gid) if self.run_as else (-1, -1)
+        candidates = [Path("/dev/shm"), Path(tempfile.gettempdir()), Path("/tmp")]
+        for folder in candidates:
+            try:
+                roomy = shutil.disk_usage(folder).free >= MIN_FREE_BYTES
+                usable = folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+                if roomy and usable and (not self.run_as or _reachable(folder, uid, gid)):
+                    return folder
+            except OSError:
+                continue
+        return Path(tempfile.gettempdir())
+
     def _prepare_folder(self) -> None:
-        tmp = Path(tempfile.gettempdir())
-        if self.run_as and not _reachable(tmp, self.run_as.pw_uid, self.run_as.pw_gid):
-            tmp = Path("/tmp")
-        self.base = Path(tempfile.mkdtemp(prefix="calea-pg-", dir=tmp))
+        parent = self._parent_folder()
+        _remove_abandoned(parent)
+        self.base = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir=parent))
+        (self.base / OWNER_FILE).write_text(str(os.getpid()))
         if self.run_as:
             uid, gid = self.run_as.pw_uid, self.run_as.pw_gid
             os.chown(self.base, uid, gid)
