@@ -7,8 +7,13 @@ DBA runs pg_terminate_backend, or, for a dead host or network, once the server's
 give up (about 25 s with the settings below). A standby retries every `retry_seconds`; the
 leader checks every `check_seconds` that its session still holds the lock, and steps down at
 once (logged as an error) when it does not or when the connection is gone, then goes back to
-trying. Between the lock being dropped and the old leader's next check, both may briefly
-believe they lead: what the leader schedules must tolerate that (at most `check_seconds`).
+trying. Between the lock being dropped and the old leader noticing, both may believe they lead:
+up to `check_seconds` when the session ends on the server's side, and a few seconds when the
+network between them fails (both sides' keepalives give up after about the same 25 s). What the
+leader schedules must tolerate such a short overlap.
+
+The connection must be a direct session to the server (or a session-mode pooler): a
+transaction-mode pooler such as PgBouncer's would drop or share the lock.
 
 Each election connection is named `calea-bot <host> <pid>` (application_name), so a standby can
 tell who leads from pg_locks joined with pg_stat_activity (`current_leader()`).
@@ -120,6 +125,7 @@ class PgLeaderElection:
         self._conn: psycopg.Connection | None = None
         self._leader = False
         self._last_seen: LeaderInfo | None = None
+        self._unreachable = False
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -202,9 +208,13 @@ class PgLeaderElection:
             conn = self._connection()
             got = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0]
         except psycopg.Error as e:
-            log.warning("leader election: cannot reach the database: %s", _one_line(e))
+            # Once per outage, not at every retry.
+            level = logging.DEBUG if self._unreachable else logging.WARNING
+            log.log(level, "leader election: cannot reach the database: %s", _one_line(e))
+            self._unreachable = True
             self._close()
             return False
+        self._unreachable = False
         if got:
             self._leader = True
             self._last_seen = None
