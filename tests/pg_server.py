@@ -25,7 +25,6 @@ import re
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
@@ -54,6 +53,8 @@ SERVER_SETTINGS = {
 FOLDER_PREFIX = "calea-pg-"
 OWNER_FILE = "owner.pid"
 MIN_FREE_BYTES = 1 << 30
+
+APT_SUCCEEDED = "`apt-get install postgresql` succeeded"
 
 _apt_tried: str | None = None  # what the one apt-get attempt of this process said
 
@@ -120,7 +121,7 @@ def _apt_install() -> str:
         return f"apt-get failed: {e}"
     if done.returncode != 0:
         return f"`{' '.join(install)}` exited {done.returncode}: {_tail(done.stderr)}"
-    return "`apt-get install postgresql` succeeded, yet no binaries were found after it"
+    return APT_SUCCEEDED
 
 
 def _apt(argv: list[str]) -> subprocess.CompletedProcess:
@@ -144,6 +145,8 @@ def discover() -> Path:
     tried = install_with_apt()
     if found := find_installed():
         return found
+    if tried == APT_SUCCEEDED:
+        tried += ", yet no binaries were found after it"
     raise PgServerUnavailable(
         "no PostgreSQL server could be found or installed: no postgres+initdb on PATH or under "
         f"/usr/lib/postgresql/*/bin, no pgserver package; {tried}"
@@ -179,21 +182,12 @@ def _remove_abandoned(parent: Path) -> None:
 
 
 def _reachable(path: Path, uid: int, gid: int) -> bool:
-    """Whether user uid (group gid) can traverse every folder down to path and read it."""
-    for i, folder in enumerate([path, *path.parents]):
-        mode = os.stat(folder).st_mode
-        need = (stat.S_IXUSR, stat.S_IXGRP, stat.S_IXOTH)
-        if i == 0:
-            need = (stat.S_IRUSR | stat.S_IXUSR, stat.S_IRGRP | stat.S_IXGRP, stat.S_IROTH)
-        owner, group, other = need
+    """Whether user uid (group gid) can read path and traverse every folder down to it."""
+    for folder in [path, *path.parents]:
         st = os.stat(folder)
-        if st.st_uid == uid:
-            ok = mode & owner == owner
-        elif st.st_gid == gid:
-            ok = mode & group == group
-        else:
-            ok = mode & other == other
-        if not ok:
+        need = 0o5 if folder == path else 0o1  # r-x for path itself, --x above it
+        shift = 6 if st.st_uid == uid else 3 if st.st_gid == gid else 0
+        if (st.st_mode >> shift) & need != need:
             return False
     return True
 
