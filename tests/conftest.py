@@ -9,6 +9,17 @@ import pytest
 
 from bot.store import Store
 from tests.fakes.feed_server import FeedServer
+from tests.pg_server import PgServer, PgServerUnavailable, start_server
+
+#: Fixtures that need the PostgreSQL server; tests using them get the `postgres` marker.
+POSTGRES_FIXTURES = {"pg_server", "pg_url"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a PostgreSQL fixture `postgres` (`-m "not postgres"`)."""
+    for item in items:
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture
@@ -36,17 +47,26 @@ def store(db_target: Path | str) -> Iterator[Store]:
     store.close()
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One PostgreSQL server for the session (tests/pg_server.py), started on first use.
+
+    Skips the test, with the reason, when no server can be found or installed.
+    """
+    try:
+        server = start_server()
+    except PgServerUnavailable as e:
+        pytest.skip(str(e))
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """TEMPORARY (dev server): a fresh PostgreSQL database URL."""
-    import uuid
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """A fresh empty database for this test, `postgresql://postgres@127.0.0.1:PORT/t_…`.
 
-    import psycopg
-
-    admin = "postgresql://postgres@127.0.0.1:55432/postgres"
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    yield f"postgresql://postgres@127.0.0.1:55432/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    Dropped afterwards, with any connection still open to it.
+    """
+    url = pg_server.create_database()
+    yield url
+    pg_server.drop_database(url)

@@ -94,6 +94,83 @@ def test_compose_example_matches_the_image():
     assert "replicas" not in str(service.get("deploy", ""))
 
 
+DEPLOY = REPO / "deploy"
+#: What the load balancer in deploy/ must send to the replicas.
+ROUTED_PATHS = ("/slack/events", "/slack/install", "/slack/oauth_redirect", "/teams/messages")
+DEPLOY_SECRETS = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET")
+
+
+def deploy_compose() -> dict:
+    return yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+
+
+def replicas(compose: dict) -> dict[str, dict]:
+    """The services built from the repository's Dockerfile."""
+    return {name: s for name, s in compose["services"].items() if "build" in s}
+
+
+def test_the_single_replica_example_points_at_deploy_for_several():
+    assert "deploy/docker-compose.yml" in (REPO / "docker-compose.yml").read_text()
+
+
+def test_deploy_compose_runs_replicas_of_the_image_on_one_postgres():
+    compose = deploy_compose()
+    postgres = compose["services"]["postgres"]
+    assert re.fullmatch(r"postgres:16(\.\d+)?(-\w+)?", postgres["image"])
+    assert "pg_isready" in str(postgres["healthcheck"]["test"])
+    assert any(str(v).endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
+    assert postgres["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD")
+    assert "ports" not in postgres
+
+    bots = replicas(compose)
+    assert bots, "no service is built from the Dockerfile"
+    assert sum(s.get("deploy", {}).get("replicas", 1) for s in bots.values()) >= 2
+    for name, bot in bots.items():
+        assert (DEPLOY / bot["build"] / "Dockerfile").resolve() == REPO / "Dockerfile", name
+        assert bot["command"] == ["run"]
+        assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
+        environment = bot["environment"]
+        url = environment["DATABASE_URL"]
+        assert re.fullmatch(r"postgresql://\w+:\$\{POSTGRES_PASSWORD[^}]*\}@postgres:5432/\w+", url)
+        assert int(environment["PORT"]) == DEFAULT_PORT
+        for secret in (*DEPLOY_SECRETS, "CALEA_BOT_TOKEN_KEY"):
+            assert environment[secret].startswith("${" + secret), (name, secret)
+        assert "/healthz" in str(bot["healthcheck"]["test"])
+        # Scalable: no fixed host port, no fixed container name.
+        assert "ports" not in bot and "container_name" not in bot
+    for source in (v.split(":")[0] for s in bots.values() for v in s.get("volumes", [])):
+        assert source.startswith(".") and (DEPLOY / source).exists(), source
+
+
+def test_deploy_compose_comments_say_how_to_scale_and_where_secrets_live():
+    text = (DEPLOY / "docker-compose.yml").read_text()
+    (bot,) = replicas(deploy_compose())
+    assert f"--scale {bot}=" in text and ".env" in text
+    example = (DEPLOY / ".env.example").read_text()
+    for name in (*DEPLOY_SECRETS, "CALEA_BOT_TOKEN_KEY", "POSTGRES_PASSWORD"):
+        assert name in text and re.search(rf"^{name}=", example, re.MULTILINE), name
+    assert ".env" in (DEPLOY / ".gitignore").read_text().split()
+
+
+def test_the_load_balancer_routes_the_chat_paths_to_every_replica():
+    compose = deploy_compose()
+    (bot,) = replicas(compose)
+    (lb,) = [s for s in compose["services"].values() if str(s.get("image", "")).startswith("nginx")]
+    assert any(str(p).split(":")[-2:] == [str(DEFAULT_PORT)] * 2 for p in lb["ports"])
+    (mount,) = lb["volumes"]
+    config = (DEPLOY / mount.split(":")[0]).read_text()
+    assert mount.split(":")[1].startswith("/etc/nginx/")
+
+    upstreams = dict(re.findall(r"upstream\s+(\w+)\s*\{([^}]*)\}", config))
+    (upstream,) = upstreams
+    assert re.search(rf"server\s+{bot}:{DEFAULT_PORT}\b[^;]*\bresolve\b", upstreams[upstream])
+    assert re.search(rf"listen\s+{DEFAULT_PORT};", config)
+    routes = dict(re.findall(r"location\s+=\s+(\S+)\s*\{\s*proxy_pass\s+http://(\w+);", config))
+    for path in (*ROUTED_PATHS, "/healthz"):
+        assert routes.get(path) == upstream, path
+    assert "/metrics" not in routes
+
+
 def test_dockerignore_keeps_databases_secrets_and_the_venv_out():
     ignored = (REPO / ".dockerignore").read_text().split()
     for pattern in (".venv", ".git", "*.db", "*.db-wal", ".env"):
