@@ -30,12 +30,15 @@ _SECRETS = (*_BOT_SECRETS, "user_token", "user_refresh_token")
 
 
 def _plain(values: dict[str, Any]) -> str:
-    """The non-secret fields as JSON (datetimes as POSIX timestamps)."""
-    data = {
-        key: value.timestamp() if isinstance(value, dt.datetime) else value
-        for key, value in values.items()
-        if key not in _SECRETS
-    }
+    """The non-secret fields as JSON (datetimes as POSIX timestamps: whole seconds for the
+    expiries, as slack_sdk reads them back)."""
+    data = {}
+    for key, value in values.items():
+        if key in _SECRETS:
+            continue
+        if isinstance(value, dt.datetime):
+            value = int(value.timestamp()) if key.endswith("expires_at") else value.timestamp()
+        data[key] = value
     return json.dumps(data, sort_keys=True)
 
 
