@@ -176,3 +176,24 @@ class TestKeys:
         with pytest.raises(ConfigError) as raised:
             load_settings(env)
         assert "Fernet.generate_key()" in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_distributed_manifest_matches_what_the_bot_asks_for() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from bot.sinks.slack.oauth import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
+
+    root = Path(__file__).resolve().parents[3]
+    manifest = yaml.safe_load((root / "slack" / "manifest-distributed.yaml").read_text())
+    assert tuple(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
+    single = yaml.safe_load((root / "bot" / "sinks" / "slack" / "manifest.yaml").read_text())
+    assert single["oauth_config"]["scopes"]["bot"] == list(BOT_SCOPES)
+    assert [url.endswith(REDIRECT_PATH) for url in manifest["oauth_config"]["redirect_urls"]] == [
+        True
+    ]
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"app_uninstalled", "tokens_revoked"} <= set(events)
+    assert manifest["settings"]["socket_mode_enabled"] is False
+    assert INSTALL_PATH == "/slack/install"
