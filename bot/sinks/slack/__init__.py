@@ -204,6 +204,8 @@ class SlackIntegration:
         return workspace.team_id if workspace else None
 
     def _installed_workspace(self) -> Workspace | None:
+        if self.oauth is not None:  # many workspaces: each request names its own
+            return None
         if self.workspace is None:
             try:
                 self.verify()
