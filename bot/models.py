@@ -252,6 +252,7 @@ class Destination:
     address: str  # channel id, webhook name, "stdout"
     name: str = ""
     paused_reason: str | None = None
+    workspace: str = ""  # Slack team id it belongs to; '' for Teams and the console
 
 
 @dataclass(frozen=True)

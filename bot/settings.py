@@ -31,11 +31,16 @@ _FROZEN = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
 
 class SlackSettings(BaseModel):
-    """Slack: the bot token enables it; the app token chooses Socket Mode over HTTP mode."""
+    """Slack: a bot token (one workspace) or OAuth client credentials (many workspaces).
+
+    With a bot token the app token chooses Socket Mode over HTTP mode. Without one, the app
+    is installed through OAuth (/slack/install) in any number of workspaces, each one's tokens
+    kept encrypted in the database with `token_keys` (see bot.sinks.slack.oauth).
+    """
 
     model_config = _FROZEN
 
-    bot_token: str = Field(repr=False)
+    bot_token: str | None = Field(default=None, repr=False)  # None: multi-workspace (OAuth)
     app_token: str | None = Field(default=None, repr=False)
     signing_secret: str = Field(default="", repr=False)
     api_url: str = DEFAULT_SLACK_API_URL
@@ -43,11 +48,20 @@ class SlackSettings(BaseModel):
     ping_interval: float = 5.0  # Socket Mode timings, seconds
     reconnect_min: float = 1.0
     reconnect_max: float = 60.0
+    client_id: str = ""  # SLACK_CLIENT_ID (multi-workspace)
+    client_secret: str = Field(default="", repr=False)  # SLACK_CLIENT_SECRET
+    token_keys: tuple[str, ...] = Field(default=(), repr=False)  # CALEA_BOT_TOKEN_KEY, newest first
+    redirect_uri: str | None = None  # CALEA_BOT_PUBLIC_URL + /slack/oauth_redirect, when set
 
     @property
     def mode(self) -> str:
         """ "socket" with an app token, else "http"."""
         return "socket" if self.app_token else "http"
+
+    @property
+    def multi_workspace(self) -> bool:
+        """True when installed through OAuth in many workspaces (no SLACK_BOT_TOKEN)."""
+        return self.bot_token is None
 
 
 class TeamsSettings(BaseModel):
@@ -69,7 +83,7 @@ class OpsSettings(BaseModel):
     model_config = _FROZEN
 
     metrics: bool = False  # CALEA_BOT_METRICS=1 serves /metrics
-    admin_channel: str | None = None  # Slack channel id told when a source breaks or recovers
+    admin_channel: str | None = None  # Slack channel id (or TEAM:CHANNEL) told of broken sources
     outbox_stuck_minutes: float = 15.0  # /readyz: oldest due alert older than this → not ready
     http_body_timeout: float = 10.0  # seconds to receive a request body
     http_max_connections: int = 500  # uvicorn limit_concurrency (503 above it)
@@ -247,10 +261,11 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
 
 def _ops(env: Mapping[str, str]) -> OpsSettings:
     channel = _text(env, "CALEA_BOT_ADMIN_CHANNEL") or None
-    if channel is not None and not re.fullmatch(r"[CGD][A-Z0-9]{5,}", channel):
+    if channel is not None and not re.fullmatch(r"(T[A-Z0-9]{5,}:)?[CGD][A-Z0-9]{5,}", channel):
         raise ConfigError(
             "CALEA_BOT_ADMIN_CHANNEL must be a Slack channel id such as C0123ABCD (channel "
-            f"details → About), got {channel!r}"
+            "details → About), or T0123ABCD:C0123ABCD naming its workspace when installed in "
+            f"many, got {channel!r}"
         )
     return OpsSettings(
         metrics=_flag(env, "CALEA_BOT_METRICS"),
@@ -272,10 +287,16 @@ def _ids(raw: str) -> frozenset[str]:
 # -- Slack ------------------------------------------------------------------------------------
 
 
+OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
+MAKE_TOKEN_KEY = (
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
+
+
 def _slack(env: Mapping[str, str]) -> SlackSettings | None:
     token = _bot_token(env)
     if token is None:
-        return None
+        return _slack_oauth(env) if _text(env, "SLACK_CLIENT_ID") else None
     app_token = _text(env, "SLACK_APP_TOKEN") or None
     if app_token is not None and not app_token.startswith("xapp-"):
         raise ConfigError(
@@ -306,6 +327,53 @@ def _slack(env: Mapping[str, str]) -> SlackSettings | None:
         reconnect_min=reconnect_min,
         reconnect_max=reconnect_max,
     )
+
+
+def _slack_oauth(env: Mapping[str, str]) -> SlackSettings:
+    """Multi-workspace mode: SLACK_CLIENT_ID without SLACK_BOT_TOKEN (HTTP mode only)."""
+    if _text(env, "SLACK_APP_TOKEN"):
+        raise ConfigError(
+            "SLACK_APP_TOKEN is set with SLACK_CLIENT_ID: installs in many workspaces (OAuth) "
+            "use HTTP mode; unset SLACK_APP_TOKEN, or set SLACK_BOT_TOKEN for one workspace."
+        )
+    for name in ("SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET"):
+        if not _text(env, name):
+            raise ConfigError(
+                f"{name} is not set: installing calea-bot in many workspaces (SLACK_CLIENT_ID "
+                "without SLACK_BOT_TOKEN) needs it (app settings → Basic Information → App "
+                "Credentials)."
+            )
+    public_url = _public_url(env)
+    return SlackSettings(
+        signing_secret=_text(env, "SLACK_SIGNING_SECRET"),
+        api_url=_slack_api_url(env),
+        admins=_ids(_text(env, "CALEA_BOT_ADMINS")) or None,
+        client_id=_text(env, "SLACK_CLIENT_ID"),
+        client_secret=_text(env, "SLACK_CLIENT_SECRET"),
+        token_keys=_token_keys(env),
+        redirect_uri=public_url + OAUTH_REDIRECT_PATH if public_url else None,
+    )
+
+
+def _token_keys(env: Mapping[str, str]) -> tuple[str, ...]:
+    """CALEA_BOT_TOKEN_KEY: Fernet keys, comma-separated (the first encrypts, all decrypt)."""
+    keys = tuple(k.strip() for k in _text(env, "CALEA_BOT_TOKEN_KEY").split(",") if k.strip())
+    if not keys:
+        raise ConfigError(
+            "CALEA_BOT_TOKEN_KEY is not set: Slack tokens of each workspace are stored "
+            f"encrypted with it; make one with {MAKE_TOKEN_KEY} and keep it secret."
+        )
+    for number, key in enumerate(keys, 1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:  # never echo the key itself
+            raise ConfigError(
+                f"CALEA_BOT_TOKEN_KEY (key {number}) is not a Fernet key (44 characters of "
+                f"url-safe base64); make one with {MAKE_TOKEN_KEY}"
+            )
+    return keys
 
 
 def _slack_api_url(env: Mapping[str, str]) -> str:

@@ -23,7 +23,7 @@ def audit_command(args: Sequence[str], ctx: CommandContext, services: CommandSer
     if len(args) > 1 or (args and not (args[0].isdigit() and 0 < int(args[0]) <= MAX_ENTRIES)):
         raise CommandError(f"Give how many changes to show (1-{MAX_ENTRIES}).", usage)
     limit = int(args[0]) if args else DEFAULT_ENTRIES
-    entries = services.store.audit.recent(limit, platform=ctx.platform)
+    entries = services.store.audit.recent(limit, platform=ctx.platform, workspace=ctx.scope)
     if not entries:
         return compose(Heading("Subscription changes"), Paragraph("No changes recorded yet."))
     return compose(Heading("Subscription changes"), Facts(tuple(_fact(e) for e in entries)))

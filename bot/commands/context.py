@@ -30,6 +30,16 @@ class CommandContext:
     user_name: str
     is_admin: bool  # the adapter decides (Slack: CALEA_BOT_ADMINS or workspace admin/owner)
     now: dt.datetime  # aware UTC
+    # The tenant: the Slack team id the command came from ('' elsewhere); new destinations
+    # belong to it. `isolated` (Slack installed in many workspaces): the command sees and
+    # changes only this workspace's destinations, subscriptions, watches and audit entries.
+    workspace: str = ""
+    isolated: bool = False
+
+    @property
+    def scope(self) -> str | None:
+        """The workspace look-ups are confined to, or None for all (one operator's bot)."""
+        return self.workspace if self.isolated else None
 
 
 @dataclass

@@ -12,7 +12,7 @@ from bot.commands.compose import compose
 from bot.commands.context import CommandContext, CommandServices
 from bot.commands.help import usage_of
 from bot.commands.reply import Heading, ItemRef, Paragraph, Reply
-from bot.commands.subscriptions import channel_destination
+from bot.commands.subscriptions import channel_destination, ensure_channel_destination
 from bot.models import KeyDate
 
 MAX_SHOWN = 10
@@ -67,9 +67,7 @@ def remind_command(args: Sequence[str], ctx: CommandContext, services: CommandSe
     except ValueError as exc:
         raise CommandError(f"remind: {exc}.", usage_of("remind")) from None
     store = services.store
-    destination = store.subscriptions.ensure_destination(
-        ctx.platform, ctx.channel, ctx.channel_name, now=ctx.now
-    )
+    destination = ensure_channel_destination(ctx, services)
     with store.transaction():
         store.deadlines.set_offsets(destination.id, offsets, ctx.now)
     if not offsets:
@@ -85,9 +83,7 @@ def calendar_command(args: Sequence[str], ctx: CommandContext, services: Command
     if args:
         raise CommandError("calendar takes no arguments.", usage_of("calendar"))
     store = services.store
-    destination = store.subscriptions.ensure_destination(
-        ctx.platform, ctx.channel, ctx.channel_name, now=ctx.now
-    )
+    destination = ensure_channel_destination(ctx, services)
     with store.transaction():
         token = store.deadlines.calendar_token(destination.id, ctx.now)
     path = f"/calendar/{token}.ics"

@@ -211,7 +211,8 @@ def _footer(report: StatusReport, ctx: CommandContext, services: CommandServices
 
 def _delivery_blocks(ctx: CommandContext, services: CommandServices) -> list[Block]:
     """Paused destinations with their reasons (other channels' names only for admins)."""
-    paused = [d for d in services.store.subscriptions.destinations() if d.paused_reason]
+    destinations = services.store.subscriptions.destinations(workspace=ctx.scope)
+    paused = [d for d in destinations if d.paused_reason]
     if not paused:
         return [Paragraph("Delivery: no destination is paused.")]
     here = [d for d in paused if (d.platform, d.address) == (ctx.platform, ctx.channel)]

@@ -13,6 +13,7 @@ from bot.commands.reply import Facts, Heading, Paragraph, Reply
 from bot.models import Destination, Topic
 from bot.store import Subscription
 from bot.store.audit import AuditEntry
+from bot.store.subscriptions import OtherWorkspaceChannel
 from bot.store.topic_counts import recent_topic_counts
 
 MODES = ("realtime", "daily")
@@ -20,12 +21,34 @@ RECENT_DAYS = 30
 MAX_TOPIC_WORDS = 50
 
 
+OTHER_WORKSPACE_CHANNEL = (
+    "This channel already gets calea-bot alerts through another Slack workspace (a shared "
+    "channel); change them from there. Nothing was changed."
+)
+
+
 def channel_destination(ctx: CommandContext, services: CommandServices) -> Destination | None:
-    """This channel's destination row, or None if it never subscribed (nothing is created)."""
+    """This channel's destination row, or None if it never subscribed (nothing is created).
+
+    Only the command's own workspace's row counts when commands are isolated per workspace.
+    """
     try:
-        return services.store.subscriptions.destination(ctx.platform, ctx.channel)
+        return services.store.subscriptions.destination(ctx.platform, ctx.channel, ctx.scope)
     except KeyError:
         return None
+
+
+def ensure_channel_destination(ctx: CommandContext, services: CommandServices) -> Destination:
+    """This channel's destination row, created in the command's workspace if needed.
+
+    CommandError when the channel belongs to another workspace (a Slack Connect channel).
+    """
+    try:
+        return services.store.subscriptions.ensure_destination(
+            ctx.platform, ctx.channel, ctx.channel_name, workspace=ctx.workspace, now=ctx.now
+        )
+    except OtherWorkspaceChannel:
+        raise CommandError(OTHER_WORKSPACE_CHANNEL) from None
 
 
 def channel_subscriptions(ctx: CommandContext, services: CommandServices) -> list[Subscription]:
@@ -93,6 +116,7 @@ def _audit(ctx: CommandContext, services: CommandServices, action: str, topics, 
             action=action,
             topics=tuple(topics),
             mode=mode,
+            workspace=ctx.workspace,
         )
     )
 
@@ -120,7 +144,7 @@ def subscribe_command(args: Sequence[str], ctx: CommandContext, services: Comman
     mode = modes[0] if modes else "realtime"
 
     store = services.store.subscriptions
-    destination = store.ensure_destination(ctx.platform, ctx.channel, ctx.channel_name, now=ctx.now)
+    destination = ensure_channel_destination(ctx, services)
     before = {s.topic: s.mode for s in store.of(destination.id)}
     store.subscribe(destination.id, topics, mode=mode, by=ctx.user_id, now=ctx.now)
     _audit(ctx, services, "subscribe", topics, mode)

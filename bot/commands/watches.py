@@ -16,7 +16,7 @@ from bot.commands.compose import compose
 from bot.commands.context import CommandContext, CommandServices
 from bot.commands.help import usage_of
 from bot.commands.reply import Facts, Heading, Paragraph, Reply
-from bot.commands.subscriptions import channel_destination, mode_label
+from bot.commands.subscriptions import channel_destination, ensure_channel_destination, mode_label
 from bot.models import Watch
 
 MAX_WATCHES_PER_CHANNEL = 50
@@ -127,9 +127,7 @@ def watch_command(args: Sequence[str], ctx: CommandContext, services: CommandSer
     if same is not None and (mode is None or mode == same.mode):
         return compose(Paragraph(f"This channel already watches {same.label} ({same.mode})."))
     if destination is None:
-        destination = store.subscriptions.ensure_destination(
-            ctx.platform, ctx.channel, ctx.channel_name, now=ctx.now
-        )
+        destination = ensure_channel_destination(ctx, services)
         watch = Watch(destination.id, kind, value, mode or "realtime")
     watch_store.add(watch, by=ctx.user_id, now=ctx.now)
     blocks = [

@@ -25,6 +25,7 @@ class AuditEntry:
     action: str  # "subscribe" | "unsubscribe"
     topics: tuple[str, ...]
     mode: str | None = None
+    workspace: str = ""  # Slack team id; '' elsewhere
 
     def to_json(self) -> dict:
         """JSON-ready view."""
@@ -38,6 +39,7 @@ class AuditEntry:
             "action": self.action,
             "topics": list(self.topics),
             "mode": self.mode,
+            "workspace": self.workspace,
         }
 
 
@@ -51,7 +53,7 @@ class SubscriptionAudit:
         """Append one change."""
         self.db.execute(
             "INSERT INTO subscription_audit (at, platform, channel, channel_name, user_id, "
-            "user_name, action, topics, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "user_name, action, topics, mode, workspace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 iso(entry.at),
                 entry.platform,
@@ -62,14 +64,24 @@ class SubscriptionAudit:
                 entry.action,
                 json.dumps(list(entry.topics)),
                 entry.mode,
+                entry.workspace,
             ],
         )
 
-    def recent(self, limit: int = 20, *, platform: str | None = None) -> Sequence[AuditEntry]:
-        """The newest changes first (of one platform, if given)."""
-        where, args = ("WHERE platform = ?", [platform]) if platform else ("", [])
+    def recent(
+        self, limit: int = 20, *, platform: str | None = None, workspace: str | None = None
+    ) -> Sequence[AuditEntry]:
+        """The newest changes first (of one platform and workspace, if given)."""
+        where, args = [], []
+        if platform:
+            where.append("platform = ?")
+            args.append(platform)
+        if workspace is not None:
+            where.append("workspace = ?")
+            args.append(workspace)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = self.db.query(
-            f"SELECT * FROM subscription_audit {where} ORDER BY id DESC LIMIT ?", [*args, limit]
+            f"SELECT * FROM subscription_audit {clause} ORDER BY id DESC LIMIT ?", [*args, limit]
         )
         return [
             AuditEntry(
@@ -82,6 +94,7 @@ class SubscriptionAudit:
                 action=row["action"],
                 topics=tuple(json.loads(row["topics"])),
                 mode=row["mode"],
+                workspace=row["workspace"] or "",
             )
             for row in rows
         ]

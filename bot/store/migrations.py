@@ -462,6 +462,55 @@ def _ops_notices_replay_audit(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration("0008_workspaces")
+def _workspaces(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        -- The Slack workspace (team id) a destination belongs to; '' for Teams, the console
+        -- and rows older than this migration (claimed by the first start in single-workspace
+        -- mode, or by the next subscribe from the channel).
+        ALTER TABLE destinations ADD COLUMN workspace TEXT NOT NULL DEFAULT '';
+        CREATE INDEX destinations_workspace ON destinations(platform, workspace);
+        ALTER TABLE subscription_audit ADD COLUMN workspace TEXT NOT NULL DEFAULT '';
+        -- Slack installations through OAuth (slack_sdk's InstallationStore): one row per
+        -- workspace and installing user; tokens are Fernet ciphertext, the rest JSON in data.
+        CREATE TABLE slack_installations (
+            id INTEGER PRIMARY KEY,
+            client_id TEXT NOT NULL,
+            enterprise_id TEXT NOT NULL DEFAULT '',
+            team_id TEXT NOT NULL DEFAULT '',
+            user_id TEXT NOT NULL DEFAULT '',
+            data TEXT NOT NULL,
+            bot_token TEXT,
+            bot_refresh_token TEXT,
+            user_token TEXT,
+            user_refresh_token TEXT,
+            installed_at REAL NOT NULL,
+            UNIQUE (client_id, enterprise_id, team_id, user_id)
+        );
+        -- The bot of each workspace (what delivery posts with).
+        CREATE TABLE slack_bots (
+            id INTEGER PRIMARY KEY,
+            client_id TEXT NOT NULL,
+            enterprise_id TEXT NOT NULL DEFAULT '',
+            team_id TEXT NOT NULL DEFAULT '',
+            data TEXT NOT NULL,
+            bot_token TEXT,
+            bot_refresh_token TEXT,
+            installed_at REAL NOT NULL,
+            UNIQUE (client_id, enterprise_id, team_id)
+        );
+        -- OAuth state values handed to installers: single use, expiring.
+        CREATE TABLE slack_oauth_states (
+            id INTEGER PRIMARY KEY,
+            state TEXT NOT NULL UNIQUE,
+            expire_at REAL NOT NULL
+        );
+        """,
+    )
+
+
 @migration("0009_replicas")
 def _replicas(db) -> None:
     run_script(

@@ -313,7 +313,7 @@ class Outbox:
     def _load(self, outbox_id: int, now: dt.datetime | None = None) -> ClaimedAlert:
         row = next(
             self.db.query(
-                "SELECT o.*, d.platform, d.address, d.name, d.paused_reason, "
+                "SELECT o.*, d.platform, d.address, d.name, d.paused_reason, d.workspace, "
                 "e.primary_item_id FROM outbox o JOIN destinations d ON d.id = o.destination_id "
                 "JOIN events e ON e.id = o.event_id WHERE o.id = ?",
                 [outbox_id],

@@ -12,10 +12,17 @@ models, and fails on demand:
         client = WebClient(token=slack.token, base_url=slack.base_url)
 
 `response_url()` gives URLs on the same server that record what `respond()` posts.
+
+Several workspaces: `add_workspace(team_id, token)` makes another bot token valid (auth.test
+answers with its team), and `oauth_code(team_id, token)` a code oauth.v2.access exchanges
+once for that installation, given the app's client id and secret (`client_id`,
+`client_secret`, sent with HTTP Basic auth as slack_sdk does). Every call records the token
+it came with (`ApiCall.token`, from the Authorization header).
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
@@ -171,6 +178,11 @@ class FakeSlackApi:
         self.min_post_interval = min_post_interval
         self.response_delay = 0.0  # seconds each response_url post takes
         self.users: dict[str, dict] = {}
+        #: Bot tokens of every workspace the app is installed in → (team id, bot user id).
+        self.workspaces: dict[str, tuple[str, str]] = {token: (team_id, bot_user_id)}
+        self.client_id = "1111.2222"
+        self.client_secret = "fake-client-secret"
+        self.codes: dict[str, dict] = {}  # OAuth codes not yet exchanged
         self.state = FakeState()
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
@@ -243,6 +255,23 @@ class FakeSlackApi:
         with self.lock:
             self.app_token_revoked = True
 
+    def add_workspace(self, team_id: str, token: str, *, bot_user_id: str = "U0BOT2") -> None:
+        """Another workspace the app is installed in, with its own bot token."""
+        with self.lock:
+            self.workspaces[token] = (team_id, bot_user_id)
+
+    def revoke(self, token: str) -> None:
+        """The token no longer works (uninstalled or revoked): invalid_auth from now on."""
+        with self.lock:
+            self.workspaces.pop(token, None)
+
+    def oauth_code(self, team_id: str, token: str, *, user_token: str | None = None) -> str:
+        """A code the OAuth redirect carries; oauth.v2.access exchanges it once."""
+        code = f"code-{team_id}-{len(self.codes) + 1}"
+        with self.lock:
+            self.codes[code] = {"team_id": team_id, "token": token, "user_token": user_token}
+        return code
+
     def add_user(
         self,
         user_id: str,
@@ -314,11 +343,13 @@ class FakeSlackApi:
     def _answer(
         self, method: str, params: dict[str, Any], token: str | None
     ) -> tuple[int, dict, dict]:
+        if method == "oauth.v2.access":
+            return self._api_oauth_v2_access(params, token)
         if not token:
             return 200, {}, {"ok": False, "error": "not_authed"}
         if method == "apps.connections.open":
             return self._api_apps_connections_open(token)
-        if token != self.token:
+        if token not in self.workspaces:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         queued = self.state.failures.get(method)
         if queued:
@@ -335,6 +366,8 @@ class FakeSlackApi:
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return 200, {}, {"ok": False, "error": "unknown_method"}
+        if method == "auth.test":
+            return self._api_auth_test(params, token)
         return handler(params)
 
     def _api_apps_connections_open(self, token: str) -> tuple[int, dict, dict]:
@@ -356,7 +389,41 @@ class FakeSlackApi:
             return 200, {}, {"ok": False, "error": "socket_mode_not_enabled"}
         return 200, {}, {"ok": True, "url": self.socket_mode.new_url()}
 
-    def _api_auth_test(self, params: dict) -> tuple[int, dict, dict]:
+    def _api_oauth_v2_access(self, params: dict, basic: str | None) -> tuple[int, dict, dict]:
+        """The OAuth code exchange: the app's credentials (Basic auth or form), a live code."""
+        credentials = f"{self.client_id}:{self.client_secret}"
+        given = basic or f"{params.get('client_id')}:{params.get('client_secret')}"
+        if given != credentials:
+            return 200, {}, {"ok": False, "error": "invalid_client_id"}
+        grant = self.codes.pop(str(params.get("code")), None)
+        if grant is None:
+            return 200, {}, {"ok": False, "error": "invalid_code"}
+        team_id, token = grant["team_id"], grant["token"]
+        self.workspaces[token] = (team_id, f"U0BOT{team_id}")
+        if grant["user_token"]:
+            self.workspaces[grant["user_token"]] = (team_id, "U0INSTALLER")
+        authed_user: dict = {"id": "U0INSTALLER"}
+        if grant["user_token"]:
+            authed_user.update(access_token=grant["user_token"], scope="search:read")
+        return (
+            200,
+            {},
+            {
+                "ok": True,
+                "app_id": "A0CALEA",
+                "authed_user": authed_user,
+                "scope": "commands,chat:write",
+                "token_type": "bot",
+                "access_token": token,
+                "bot_user_id": f"U0BOT{team_id}",
+                "team": {"id": team_id, "name": f"Team {team_id}"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+            },
+        )
+
+    def _api_auth_test(self, params: dict, token: str | None = None) -> tuple[int, dict, dict]:
+        team_id, bot_user_id = self.workspaces.get(token or "", (self.team_id, self.bot_user_id))
         return (
             200,
             {},
@@ -365,9 +432,9 @@ class FakeSlackApi:
                 "url": "https://fake.slack.test/",
                 "team": "Test Team",
                 "user": "calea-bot",
-                "team_id": self.team_id,
-                "user_id": self.bot_user_id,
-                "bot_id": "B0BOT",
+                "team_id": team_id,
+                "user_id": bot_user_id,
+                "bot_id": f"B0{team_id}",
                 "is_enterprise_install": False,
             },
         )
@@ -535,6 +602,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         auth = self.headers.get("Authorization", "")
         token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
+        if auth.startswith("Basic "):  # oauth.v2.access: client id and secret
+            token = base64.b64decode(auth[len("Basic ") :]).decode()
         status, headers, answer = self.fake.handle(path[len("/api/") :], self._params(body), token)
         self._reply(status, headers, answer)
 

@@ -3,7 +3,9 @@
 `SlackIntegration.from_settings` builds everything from `Settings.slack` (bot.settings reads
 and validates the environment):
 
-- SLACK_BOT_TOKEN (xoxb-…): required; without it Slack is off (no SlackSettings).
+- SLACK_BOT_TOKEN (xoxb-…): one workspace. Without it, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET,
+  SLACK_SIGNING_SECRET and CALEA_BOT_TOKEN_KEY install the app in many workspaces through
+  OAuth (see oauth.py); with neither, Slack is off (no SlackSettings).
 - SLACK_APP_TOKEN (xapp-…): Socket Mode (no public URL needed). Without it, HTTP mode, which
   needs SLACK_SIGNING_SECRET and serves POST /slack/events from `routes()`.
 - SLACK_API_URL: another Web API base URL (GovSlack, tests); must be http(s). Socket Mode's
@@ -13,6 +15,12 @@ and validates the environment):
 - CALEA_BOT_ADMINS: comma-separated Slack user ids allowed to run admin commands.
 
 Tokens are never logged or put in error messages.
+
+Workspaces: every Slack destination belongs to one (destinations.workspace, its team id).
+With one workspace, rows get the installed team id (rows older than workspaces are claimed at
+start-up) and commands see every channel as before. With many, each command, button, Home tab
+and lifecycle event acts on its own workspace's channels only, and delivery posts with the
+destination's workspace's bot token.
 """
 
 from __future__ import annotations
@@ -32,8 +40,10 @@ from bot.commands.context import CommandServices
 from bot.common.http_body import read_body_capped
 from bot.errors import ConfigError
 from bot.settings import SlackSettings
+from bot.sinks.slack import oauth as slack_oauth
 from bot.sinks.slack.admins import AdminPolicy
 from bot.sinks.slack.app import SlackHandlers, build_app
+from bot.sinks.slack.reasons import INSTALL_REASONS
 from bot.sinks.slack.sink import SlackSink
 from bot.sinks.slack.socket_mode import (
     SocketAuthError,
@@ -49,6 +59,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
+INSTALL = slack_oauth.INSTALL_PATH
 #: Slack's payloads are a few KB; anything far larger is not from Slack.
 MAX_REQUEST_BYTES = 1024 * 1024
 API_TIMEOUT_SECONDS = 15
@@ -80,18 +91,27 @@ class SlackIntegration:
         admins: frozenset[str] | None = None,
         sink: SlackSink | None = None,
         socket_settings: SocketSettings | None = None,
+        oauth: slack_oauth.OAuthParts | None = None,
+        clients: slack_oauth.WorkspaceClients | None = None,
     ) -> None:
         self.client = client
         self.mode = mode
-        self.sink = sink or SlackSink(client)
+        self.oauth = oauth
+        self.sink = sink or SlackSink(client, clients=clients)
         self.workspace: Workspace | None = None
         self._app_token = app_token
         self.handlers = SlackHandlers(
             services,
             admins=AdminPolicy(client, admins, workspace_team=self._team_id),
             workspace=self._installed_workspace,
+            installs=oauth.installs if oauth else None,
         )
-        self.app = build_app(self.handlers, client=client, signing_secret=signing_secret)
+        self.app = build_app(
+            self.handlers,
+            client=client,
+            signing_secret=signing_secret,
+            oauth_settings=oauth.settings if oauth else None,
+        )
         self._socket_settings = socket_settings or SocketSettings()
         self._socket: SocketModeConnection | None = None
 
@@ -105,6 +125,8 @@ class SlackIntegration:
         """
         if settings is None:
             return None
+        if settings.multi_workspace:
+            return cls._many_workspaces(settings, services)
         client = WebClient(
             token=settings.bot_token, base_url=settings.api_url, timeout=API_TIMEOUT_SECONDS
         )
@@ -118,10 +140,40 @@ class SlackIntegration:
             socket_settings=SocketSettings.from_slack(settings) if settings.app_token else None,
         )
 
+    @classmethod
+    def _many_workspaces(
+        cls, settings: SlackSettings, services: CommandServices
+    ) -> SlackIntegration:
+        """Installed through OAuth: tokens per workspace from the database (no network call)."""
+        holder: list[SlackIntegration] = []
+        oauth = slack_oauth.build_oauth(
+            settings, services.store.path, lambda team: holder[0].installed(team)
+        )
+        integration = cls(
+            client=WebClient(base_url=settings.api_url, timeout=API_TIMEOUT_SECONDS),
+            services=services,
+            mode="http",
+            signing_secret=settings.signing_secret,
+            admins=settings.admins,
+            oauth=oauth,
+            clients=slack_oauth.WorkspaceClients(oauth.installs, settings, API_TIMEOUT_SECONDS),
+        )
+        holder.append(integration)
+        return integration
+
     # -- checks ---------------------------------------------------------------------------------
 
-    def verify(self) -> Workspace:
-        """auth.test: which workspace the token belongs to. ConfigError if Slack refuses it."""
+    def verify(self) -> Workspace | None:
+        """auth.test: which workspace the token belongs to. ConfigError if Slack refuses it.
+
+        Destinations older than workspaces become the installed workspace's. Installed in many
+        workspaces: check that CALEA_BOT_TOKEN_KEY decrypts the stored tokens (None returned).
+        """
+        if self.oauth is not None:
+            self.oauth.installs.check_key()
+            teams = self.oauth.installs.team_ids()
+            log.info("Slack: installed in %d workspace(s) (OAuth at %s)", len(teams), INSTALL)
+            return None
         self.workspace = identify_workspace(self.client)
         log.info(
             "Slack: connected to workspace %s (%s) as %s",
@@ -129,13 +181,31 @@ class SlackIntegration:
             self.workspace.team_id,
             self.workspace.bot_user_id,
         )
+        with self.handlers.lock:
+            claimed = self.handlers.services.store.subscriptions.claim_unassigned(
+                "slack", self.workspace.team_id
+            )
+        if claimed:
+            log.info("Slack: %d channels recorded as %s's", claimed, self.workspace.team_id)
         return self.workspace
+
+    def installed(self, team: str) -> int:
+        """After an OAuth install: resume the team's channels paused for want of one."""
+        with self.handlers.lock:
+            resumed = self.handlers.services.store.subscriptions.resume_workspace(
+                "slack", team, INSTALL_REASONS
+            )
+        if resumed:
+            log.info("Slack: resumed %d channels of workspace %s", resumed, team)
+        return resumed
 
     def _team_id(self) -> str | None:
         workspace = self._installed_workspace()
         return workspace.team_id if workspace else None
 
     def _installed_workspace(self) -> Workspace | None:
+        if self.oauth is not None:  # many workspaces: each request names its own
+            return None
         if self.workspace is None:
             try:
                 self.verify()
@@ -146,10 +216,31 @@ class SlackIntegration:
     # -- HTTP mode ------------------------------------------------------------------------------
 
     def routes(self) -> list[BaseRoute]:
-        """POST /slack/events for HTTP mode (commands, buttons, events); none in Socket Mode."""
+        """POST /slack/events for HTTP mode (commands, buttons, events); none in Socket Mode.
+
+        Installed in many workspaces, also GET /slack/install and /slack/oauth_redirect.
+        """
         if self.mode != "http":
             return []
-        return [Route(EVENTS_PATH, self._events, methods=["POST"])]
+        routes: list[BaseRoute] = [Route(EVENTS_PATH, self._events, methods=["POST"])]
+        if self.oauth is not None:
+            routes += [
+                Route(INSTALL, self._install, methods=["GET"]),
+                Route(slack_oauth.REDIRECT_PATH, self._oauth_redirect, methods=["GET"]),
+            ]
+        return routes
+
+    async def _install(self, request: Request) -> Response:
+        flow = self.app.oauth_flow
+        assert flow is not None
+        response = await run_in_threadpool(flow.handle_installation, to_bolt_request(request, b""))
+        return to_starlette_response(response)
+
+    async def _oauth_redirect(self, request: Request) -> Response:
+        flow = self.app.oauth_flow
+        assert flow is not None
+        response = await run_in_threadpool(flow.handle_callback, to_bolt_request(request, b""))
+        return to_starlette_response(response)
 
     async def _events(self, request: Request) -> Response:
         try:
@@ -207,3 +298,5 @@ class SlackIntegration:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+        if self.oauth is not None:
+            self.oauth.close()

@@ -6,8 +6,10 @@ ephemeral unless the command's reply is meant for the channel. The logic lives e
 commands in `bot.commands.dispatch.run_command`, rendering in `blocks`/`home`.
 
 Requests are signed (Bolt checks X-Slack-Signature and rejects requests older than 5
-minutes); on top of that, requests from any workspace but the installed one are refused
-before they reach a listener.
+minutes). Installed in one workspace (SLACK_BOT_TOKEN), requests from any other are refused
+before they reach a listener. Installed in many (OAuth, see oauth.py), Bolt finds each
+request's workspace's installation, and every command runs confined to that workspace
+(CommandContext.workspace / isolated): it sees and changes only its own channels.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.commands.context import CommandContext, CommandServices
 from bot.commands.dispatch import follow_up_allowed, run_command
@@ -34,6 +38,7 @@ from bot.sinks.slack.admins import AdminPolicy
 from bot.sinks.slack.blocks import COMMAND_ACTION, MUTE_ACTION, OPEN_ACTION, render_reply
 from bot.sinks.slack.home import render_home
 from bot.sinks.slack.membership import NOT_A_MEMBER, invisible_private_channel, subscribes
+from bot.sinks.slack.reasons import REVOKED_REASON, UNINSTALLED_REASON
 from bot.sinks.slack.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -49,8 +54,7 @@ _TOPIC_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SLACK_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>")
 
 OTHER_WORKSPACE = "This calea-bot is installed in another Slack workspace and does not answer here."
-UNINSTALLED_REASON = "the Slack app was uninstalled (app_uninstalled); reinstall it to resume"
-REVOKED_REASON = "Slack revoked the bot token (tokens_revoked); reinstall the app and resume"
+__all__ = ["REVOKED_REASON", "UNINSTALLED_REASON", "SlackHandlers", "build_app"]
 
 
 def _without_token_notice(record: logging.LogRecord) -> bool:
@@ -73,7 +77,8 @@ class SlackHandlers:
     """The listeners' logic, independent of how Bolt is configured (HTTP or Socket Mode).
 
     `services.store` is one SQLite connection; listeners run on Bolt's worker threads, so
-    every use of it is serialised by one lock.
+    every use of it is serialised by one lock. `installs` (installed in many workspaces) is
+    where Bolt keeps each workspace's tokens; None with one workspace (`workspace`).
     """
 
     def __init__(
@@ -82,11 +87,13 @@ class SlackHandlers:
         *,
         admins: AdminPolicy,
         workspace: Callable[[], Workspace | None],
+        installs: InstallationStore | None = None,
         now: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self.services = services
         self.admins = admins
         self.workspace = workspace
+        self.installs = installs
         self.now = now
         self.lock = threading.Lock()
         services.outside_lock = self._unlocked  # `feeds add` probes without holding the lock
@@ -102,8 +109,25 @@ class SlackHandlers:
 
     # -- refusing other workspaces (a Bolt before_authorize middleware) -----------------------
 
+    @property
+    def multi(self) -> bool:
+        """True when installed in many workspaces (OAuth)."""
+        return self.installs is not None
+
+    def scope(self, context: Any) -> str:
+        """The workspace a request acts for: its own (many workspaces) or the installed one."""
+        if self.multi:
+            return (context.team_id or context.enterprise_id or "") if context else ""
+        installed = self.workspace()
+        return installed.team_id if installed else ""
+
     def guard(self, body: dict, context: Any, next_: Callable[[], BoltResponse]) -> BoltResponse:
-        """Let through requests for the installed workspace; answer others with a refusal."""
+        """Let through requests for the installed workspace; answer others with a refusal.
+
+        Installed in many workspaces, Bolt's authorization finds the request's installation.
+        """
+        if self.multi:
+            return next_()
         team_id = context.team_id
         enterprise_id = context.enterprise_id
         if not team_id and not enterprise_id:
@@ -122,17 +146,32 @@ class SlackHandlers:
     # -- commands -------------------------------------------------------------------------------
 
     def _context(
-        self, channel: str, channel_name: str, user_id: str, user_name: str
+        self,
+        channel: str,
+        channel_name: str,
+        user_id: str,
+        user_name: str,
+        *,
+        bolt: Any = None,
+        client: WebClient | None = None,
     ) -> CommandContext:
+        workspace = self.scope(bolt)
         return CommandContext(
             platform="slack",
             channel=channel,
             channel_name=channel_name,
             user_id=user_id,
             user_name=user_name or user_id,
-            is_admin=self.admins.is_admin(user_id),
+            is_admin=self._is_admin(user_id, workspace, client),
             now=self.now(),
+            workspace=workspace,
+            isolated=self.multi,
         )
+
+    def _is_admin(self, user_id: str, workspace: str, client: WebClient | None) -> bool:
+        if self.multi:
+            return self.admins.is_admin(user_id, client=client, team=workspace)
+        return self.admins.is_admin(user_id)
 
     def run(self, text: str, ctx: CommandContext) -> Reply:
         """run_command under the store lock; never raises."""
@@ -162,6 +201,7 @@ class SlackHandlers:
         command: dict,
         respond: Callable[..., Any],
         client: WebClient | None = None,
+        context: Any = None,
     ) -> None:
         """/calea …: acknowledge, run the command, answer through the response_url."""
         ack()
@@ -170,6 +210,8 @@ class SlackHandlers:
             command.get("channel_name", ""),
             command.get("user_id", ""),
             command.get("user_name", ""),
+            bolt=context,
+            client=client,
         )
         text = command_text(command.get("text", ""))
         if (
@@ -182,22 +224,32 @@ class SlackHandlers:
             reply = self.run(text, ctx)
         self._answer(respond, reply, in_channel=reply.in_channel)
 
-    def _action_context(self, body: dict) -> CommandContext | None:
+    def _action_context(
+        self, body: dict, bolt: Any = None, client: WebClient | None = None
+    ) -> CommandContext | None:
         channel = body.get("channel") or {}
         channel_id = channel.get("id") or (body.get("container") or {}).get("channel_id")
         if not channel_id:
             return None
         user = body.get("user") or {}
         name = user.get("username") or user.get("name") or ""
-        return self._context(channel_id, channel.get("name", ""), user.get("id", ""), name)
+        return self._context(
+            channel_id, channel.get("name", ""), user.get("id", ""), name, bolt=bolt, client=client
+        )
 
     def mute(
-        self, ack: Callable[..., Any], body: dict, action: dict, respond: Callable[..., Any]
+        self,
+        ack: Callable[..., Any],
+        body: dict,
+        action: dict,
+        respond: Callable[..., Any],
+        client: WebClient | None = None,
+        context: Any = None,
     ) -> None:
         """ "Mute this topic here": unsubscribe the channel from the button's topic."""
         ack()
         topic = str(action.get("value", ""))
-        ctx = self._action_context(body)
+        ctx = self._action_context(body, context, client)
         if ctx is None:
             return
         if not _TOPIC_ID.match(topic) or topic == "all":
@@ -207,11 +259,17 @@ class SlackHandlers:
         self._answer(respond, reply, in_channel=reply.in_channel)
 
     def follow_up(
-        self, ack: Callable[..., Any], body: dict, action: dict, respond: Callable[..., Any]
+        self,
+        ack: Callable[..., Any],
+        body: dict,
+        action: dict,
+        respond: Callable[..., Any],
+        client: WebClient | None = None,
+        context: Any = None,
     ) -> None:
         """A reply's command button (e.g. the next page of a search): run it like /calea."""
         ack()
-        ctx = self._action_context(body)
+        ctx = self._action_context(body, context, client)
         if ctx is None:
             return
         text = str(action.get("value", ""))
@@ -229,23 +287,27 @@ class SlackHandlers:
 
     # -- App Home and lifecycle events ----------------------------------------------------------
 
-    def home_view(self, user_id: str = "") -> dict:
+    def home_view(
+        self, user_id: str = "", *, workspace: str = "", client: WebClient | None = None
+    ) -> dict:
         """The App Home view from the store: source health, latest alerts, topics.
 
         Paused channels' names and reasons are shown to admins only (as in /calea status);
-        anyone else sees how many are paused.
+        anyone else sees how many are paused. Installed in many workspaces, only channels of
+        `workspace` count.
         """
         config = self.services.config
         store = self.services.store
         names = {s.id: s.name for s in config.sources}
-        is_admin = bool(user_id) and self.admins.is_admin(user_id)
+        is_admin = bool(user_id) and self._is_admin(user_id, workspace, client)
+        scope = workspace if self.multi else None
         with self.lock:
             health = build_status(config, store, self.now()).health_line()
             latest = one_per_event(store.queries.latest(limit=30), 10)
             stopped = [
                 d
-                for d in store.subscriptions.destinations()
-                if d.platform == "slack" and d.paused_reason
+                for d in store.subscriptions.destinations(workspace=scope, platform="slack")
+                if d.paused_reason
             ]
         paused = [f"{d.name or d.address}: {d.paused_reason}" for d in stopped]
         if stopped and not is_admin:
@@ -261,12 +323,13 @@ class SlackHandlers:
             paused=paused,
         )
 
-    def home_opened(self, event: dict, client: WebClient) -> None:
+    def home_opened(self, event: dict, client: WebClient, context: Any = None) -> None:
         """Publish the Home tab when a user opens it."""
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         try:
-            client.views_publish(user_id=event["user"], view=self.home_view(event["user"]))
+            view = self.home_view(event["user"], workspace=self.scope(context), client=client)
+            client.views_publish(user_id=event["user"], view=view)
         except Exception:  # noqa: BLE001 - a failed publish only leaves the old view
             log.exception("views.publish failed")
 
@@ -282,20 +345,67 @@ class SlackHandlers:
         log.warning("paused %d Slack destinations: %s", paused, reason)
         return paused
 
-    def uninstalled(self, ack: Callable[..., Any]) -> None:
+    def pause_workspace(self, workspace: str, reason: str) -> int:
+        """Pause one workspace's Slack destinations (many workspaces); return how many."""
+        with self.lock:
+            paused = self.services.store.subscriptions.pause_workspace(
+                "slack", workspace, reason, now=self.now()
+            )
+        log.warning("paused %d Slack destinations of workspace %s: %s", paused, workspace, reason)
+        return paused
+
+    def _forget(self, context: Any, reason: str, user_ids: list[str] | None = None) -> None:
+        """Many workspaces: pause the workspace's channels and delete its tokens (or, given
+        `user_ids`, only those users' tokens, which alerts do not need)."""
+        assert self.installs is not None
+        enterprise_id = getattr(context, "enterprise_id", None)
+        team_id = getattr(context, "team_id", None)
+        workspace = self.scope(context)
+        if not workspace:
+            return
+        if user_ids is not None:
+            for user_id in user_ids:
+                self.installs.delete_installation(
+                    enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
+                )
+            return
+        self.pause_workspace(workspace, reason)
+        self.installs.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+        log.warning("deleted the Slack tokens of workspace %s", workspace)
+
+    def uninstalled(self, ack: Callable[..., Any], context: Any = None) -> None:
         """app_uninstalled: nothing can be posted any more."""
         ack()
-        self.pause_all(UNINSTALLED_REASON)
+        if self.multi:
+            self._forget(context, UNINSTALLED_REASON)
+        else:
+            self.pause_all(UNINSTALLED_REASON)
 
-    def tokens_revoked(self, ack: Callable[..., Any], event: dict) -> None:
-        """tokens_revoked: pause when the bot token is among them (user tokens do not matter)."""
+    def tokens_revoked(self, ack: Callable[..., Any], event: dict, context: Any = None) -> None:
+        """tokens_revoked: pause when the bot token is among them (user tokens do not matter
+        for alerts; installed in many workspaces, revoked user tokens are deleted)."""
         ack()
-        if (event.get("tokens") or {}).get("bot"):
-            self.pause_all(REVOKED_REASON)
+        tokens = event.get("tokens") or {}
+        if self.multi and tokens.get("oauth"):
+            self._forget(context, REVOKED_REASON, user_ids=list(tokens["oauth"]))
+        if tokens.get("bot"):
+            if self.multi:
+                self._forget(context, REVOKED_REASON)
+            else:
+                self.pause_all(REVOKED_REASON)
 
 
-def build_app(handlers: SlackHandlers, *, client: WebClient, signing_secret: str) -> App:
+def build_app(
+    handlers: SlackHandlers,
+    *,
+    client: WebClient,
+    signing_secret: str,
+    oauth_settings: OAuthSettings | None = None,
+) -> App:
     """A Bolt App with the handlers registered; makes no network call.
+
+    With `oauth_settings` (many workspaces) Bolt authorizes each request through the
+    installation store, and `client` (no token) carries the API base URL for oauth.v2.access.
 
     Its listener pool is LISTENER_THREADS wide, not Bolt's 5: each listener acks at once but
     then holds its thread while it answers through the response_url, so with 5 threads a
@@ -305,6 +415,7 @@ def build_app(handlers: SlackHandlers, *, client: WebClient, signing_secret: str
     app = App(
         client=client,
         signing_secret=signing_secret,
+        oauth_settings=oauth_settings,
         token_verification_enabled=False,  # SlackIntegration.verify() calls auth.test itself
         before_authorize=handlers.guard,
         name="calea-bot",

@@ -13,7 +13,7 @@ after a crash `confirm_outcome` can tell whether a post landed before posting it
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from slack_sdk import WebClient
@@ -25,6 +25,8 @@ from bot.pipeline.sink import Pace
 from bot.sinks.slack.blocks import SlackMessage, render_alert, render_burst, render_digest
 from bot.sinks.slack.errors import EDIT_IMPOSSIBLE_ERRORS, PAYLOAD_ERRORS, Failure, classify
 from bot.sinks.slack.mrkdwn import escape_mrkdwn
+from bot.sinks.slack.reasons import no_installation_reason
+from bot.store.token_cipher import TokenKeyError
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,10 @@ SLACK_RULES = GroupingRules(
 )
 #: How many recent messages `confirm_outcome` looks through.
 HISTORY_WINDOW = 200
+#: Stored tokens unreadable (CALEA_BOT_TOKEN_KEY changed): try again after this long.
+KEY_ERROR_RETRY_SECONDS = 600.0
+#: The client of a workspace (Slack team id) from its installation; None when not installed.
+WorkspaceClients = Callable[[str], WebClient | None]
 
 
 @dataclass
@@ -89,9 +95,33 @@ class SlackSink:
 
     platform = "slack"
 
-    def __init__(self, client: WebClient, *, rules: GroupingRules = SLACK_RULES) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        rules: GroupingRules = SLACK_RULES,
+        clients: WorkspaceClients | None = None,
+    ) -> None:
         self.client = client
         self.rules = rules
+        self._clients = clients  # installed in many workspaces: each one's own bot token
+
+    def client_for(self, workspace: str) -> tuple[WebClient | None, SendResult | None]:
+        """The client posting to a destination of `workspace`, or why there is none.
+
+        One workspace: always `client`. Many: that workspace's installation; a workspace
+        without one pauses its destination, unreadable stored tokens retry later.
+        """
+        if self._clients is None:
+            return self.client, None
+        try:
+            client = self._clients(workspace)
+        except TokenKeyError as exc:
+            log.error("Slack: %s", exc)
+            return None, SendResult("retry", str(exc), KEY_ERROR_RETRY_SECONDS, transient=True)
+        if client is None:
+            return None, SendResult("pause", no_installation_reason(workspace))
+        return client, None
 
     def close(self) -> None:
         """Nothing to release: the WebClient opens a connection per call."""
@@ -103,21 +133,31 @@ class SlackSink:
         channel = message.destination.address
         where = message.destination.name or channel
         where = where if where.startswith("#") or where == channel else f"#{where}"
+        client, refusal = self.client_for(message.destination.workspace)
+        if client is None:
+            return refusal
         posts = self._render(message)
         delivered: list[ClaimedAlert] = []
         ts = None
         for post in posts:
-            ts, failure = self._send(channel, post, where, pace)
+            ts, failure = self._send(client, channel, post, where, pace)
             if failure is not None:
                 return _result(failure, delivered)
             delivered.extend(post.entries)
         return SendResult("sent", ref=ts if len(posts) == 1 else None)
 
     def send_notice(self, address: str, text: str, pace: Pace) -> SendResult:
-        """Post an admin notice as escaped plain mrkdwn (no mentions, no forged links)."""
+        """Post an admin notice as escaped plain mrkdwn (no mentions, no forged links).
+
+        `address` is a channel id, or TEAM:CHANNEL when installed in many workspaces.
+        """
+        workspace, _, address = address.rpartition(":")
+        client, refusal = self.client_for(workspace)
+        if client is None:
+            return refusal
         try:
             with pace():
-                response = self.client.chat_postMessage(
+                response = client.chat_postMessage(
                     channel=address,
                     text=escape_mrkdwn(text),
                     unfurl_links=False,
@@ -151,27 +191,30 @@ class SlackSink:
     # -- Web API calls ----------------------------------------------------------------------
 
     def _send(
-        self, channel: str, post: _Post, where: str, pace: Pace
+        self, client: WebClient, channel: str, post: _Post, where: str, pace: Pace
     ) -> tuple[str | None, Failure | None]:
         """Post or edit; on a payload error try once more as plain text. Returns (ts, failure)."""
         if post.edit_ts is not None:
-            ts, failure = self._call(channel, post, where, pace, edit=True)
+            ts, failure = self._call(client, channel, post, where, pace, edit=True)
             if failure is None or failure.error not in EDIT_IMPOSSIBLE_ERRORS:
                 return ts, failure
             # The original is gone or no longer editable: post the update under it instead.
             post = replace(post, edit_ts=None, thread_ts=post.edit_ts)
-        ts, failure = self._call(channel, post, where, pace)
+        ts, failure = self._call(client, channel, post, where, pace)
         if failure is not None and failure.error in PAYLOAD_ERRORS:
             log.warning(
                 "Slack rejected blocks for %s (%s); sending text only", where, failure.error
             )
             plain = replace(post, message=SlackMessage([], post.message.text, post.message.alerts))
             keep_metadata = "metadata" not in failure.error
-            ts, failure = self._call(channel, plain, where, pace, with_metadata=keep_metadata)
+            ts, failure = self._call(
+                client, channel, plain, where, pace, with_metadata=keep_metadata
+            )
         return ts, failure
 
     def _call(
         self,
+        client: WebClient,
         channel: str,
         post: _Post,
         where: str,
@@ -188,11 +231,11 @@ class SlackSink:
         try:
             with pace():
                 if edit:
-                    response = self.client.chat_update(ts=post.edit_ts, **arguments)
+                    response = client.chat_update(ts=post.edit_ts, **arguments)
                 else:
                     if post.thread_ts:
                         arguments["thread_ts"] = post.thread_ts
-                    response = self.client.chat_postMessage(
+                    response = client.chat_postMessage(
                         unfurl_links=False, unfurl_media=False, **arguments
                     )
         except Exception as exc:  # noqa: BLE001 - every failure becomes a result
@@ -236,8 +279,11 @@ class SlackSink:
         if claimed.alert.action == "update" and claimed.ref:
             return None
         channel = claimed.destination.address
+        client, _ = self.client_for(claimed.destination.workspace)
+        if client is None:
+            return None
         try:
-            messages = self._history_after_joining(channel, claimed)
+            messages = self._history_after_joining(client, channel, claimed)
         except Exception as exc:  # noqa: BLE001 - cannot confirm: deliver again
             log.warning(
                 "could not read Slack history of %s to confirm alert %s (%s)",
@@ -248,7 +294,9 @@ class SlackSink:
             return None
         return next((m for m in messages if _carries(m, claimed.alert.outbox_id)), None)
 
-    def _history_after_joining(self, channel: str, claimed: ClaimedAlert) -> list[dict]:
+    def _history_after_joining(
+        self, client: WebClient, channel: str, claimed: ClaimedAlert
+    ) -> list[dict]:
         """Recent messages; in a public channel the bot posts to without being a member
         (chat:write.public), Slack answers not_in_channel: join it (channels:join), read again.
 
@@ -259,21 +307,23 @@ class SlackSink:
         the bot is already a member there.
         """
         try:
-            return self._recent_messages(channel, claimed)
+            return self._recent_messages(client, channel, claimed)
         except SlackApiError as exc:
             if (exc.response or {}).get("error") != "not_in_channel":
                 raise
         log.info("joining %s to check its history for alerts cut off by a restart", channel)
-        self.client.conversations_join(channel=channel)
-        return self._recent_messages(channel, claimed)
+        client.conversations_join(channel=channel)
+        return self._recent_messages(client, channel, claimed)
 
-    def _recent_messages(self, channel: str, claimed: ClaimedAlert) -> list[dict]:
+    def _recent_messages(
+        self, client: WebClient, channel: str, claimed: ClaimedAlert
+    ) -> list[dict]:
         """Recent top-level messages, plus the replies of the thread this alert may be in.
 
         The thread is the known one (thread_ref) or a recent post of the same proceeding made
         in the crashed round (its metadata names the thread_key).
         """
-        response = self.client.conversations_history(
+        response = client.conversations_history(
             channel=channel, limit=HISTORY_WINDOW, include_all_metadata=True
         )
         messages = list(response.get("messages") or [])
@@ -286,7 +336,7 @@ class SlackSink:
                     thread = message.get("ts")
                     break
         if thread:
-            replies = self.client.conversations_replies(
+            replies = client.conversations_replies(
                 channel=channel, ts=thread, limit=HISTORY_WINDOW, include_all_metadata=True
             )
             messages += list(replies.get("messages") or [])

@@ -18,6 +18,7 @@ from bot.pipeline.poll import store_items
 from bot.sinks.slack.kit import MAX_BLOCKS, MAX_MESSAGE_BYTES, message_size
 from bot.store import ClaimedAlert, Store
 from tests.fakes.slack_api import FakeClock, FakeSlackApi
+from tests.sinks.slack.many import many  # noqa: F401 - the multi-workspace fixture
 
 HOSTILE_TITLE = "<!channel> <@U123> <https://evil|FCC>"
 PUBLISHED = dt.datetime(2025, 11, 20, 14, 30, tzinfo=dt.UTC)
