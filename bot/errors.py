@@ -24,6 +24,13 @@ class FeedParseError(CaleaBotError):
     """
 
     def __init__(self, health: Health, message: str) -> None:
-        super().__init__(message)
+        super().__init__(health, message)
         self.health = health
         self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):
+        # Raised in analysis worker processes: it must cross back whole (pickle).
+        return (type(self), (self.health, self.message))

@@ -120,6 +120,8 @@ class Settings(BaseModel):
     log_format: str = "text"
     lease_ttl: float = 60.0  # one bot per database: a silent holder's lease expires after this
     lease_heartbeat: float = 15.0
+    leader_retry: float = 5.0  # PostgreSQL: how often a standby replica tries to lead
+    claim_seconds: float = 60.0  # PostgreSQL: a dead replica's channels are free after this
     public_url: str | None = None  # the bot's public base URL, for calendar feed links
     slack: SlackSettings | None = None
     teams: TeamsSettings = TeamsSettings()
@@ -223,7 +225,12 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
 def _lease(env: Mapping[str, str]) -> dict[str, float]:
     ttl = _positive_seconds(env, "CALEA_BOT_LEASE_TTL", 60.0)
     heartbeat = _positive_seconds(env, "CALEA_BOT_LEASE_HEARTBEAT", min(15.0, ttl / 4))
-    return {"lease_ttl": ttl, "lease_heartbeat": min(heartbeat, ttl / 2)}
+    return {
+        "lease_ttl": ttl,
+        "lease_heartbeat": min(heartbeat, ttl / 2),
+        "leader_retry": _seconds(env, "CALEA_BOT_LEADER_RETRY", 5.0),
+        "claim_seconds": _seconds(env, "CALEA_BOT_CLAIM_SECONDS", 60.0),
+    }
 
 
 def _positive_seconds(

@@ -31,14 +31,23 @@ def prune_now(store_factory: Callable[[], Store], days: int) -> PruneReport:
 
 
 def schedule_retention(
-    scheduler, config: Config, store_factory: Callable[[], Store], *, first_delay=FIRST_PRUNE_DELAY
+    scheduler,
+    config: Config,
+    store_factory: Callable[[], Store],
+    *,
+    first_delay=FIRST_PRUNE_DELAY,
+    is_leader: Callable[[], bool] = lambda: True,
 ) -> bool:
-    """Add the daily prune job when feeds.yaml sets retention_days; True if added."""
+    """Add the daily prune job when feeds.yaml sets retention_days; True if added.
+
+    With several replicas only the leader prunes."""
     days = config.retention_days
     if not days:
         return False
 
     async def job() -> None:
+        if not is_leader():
+            return
         try:
             await asyncio.to_thread(prune_now, store_factory, days)
         except Exception:  # noqa: BLE001 - retention must never stop the bot; retried tomorrow

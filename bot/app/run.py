@@ -20,6 +20,7 @@ from bot.alerts.digest_schedule import DigestSchedule
 from bot.app.adapters import ChatPlatforms, ensure_console_destination, load_platforms
 from bot.app.build import Paths, build_pipeline, close_pipeline, source_names
 from bot.app.calendar_route import calendar_route
+from bot.app.coordination import Coordination
 from bot.app.metrics import BotMetrics
 from bot.app.progress import Progress
 from bot.app.readiness import Readiness
@@ -33,7 +34,6 @@ from bot.pipeline.probe import url_prober
 from bot.settings import Settings
 from bot.sinks.console import ConsoleSink
 from bot.store import Store, describe_database
-from bot.store.lease import InstanceLease
 from bot.store.user_sources import with_user_sources
 
 log = logging.getLogger(__name__)
@@ -119,16 +119,16 @@ def run_bot(paths: Paths) -> None:
     config = load_config(paths.feeds)
     settings = paths.settings
     digests = digest_schedule(settings)
-    store = Store(paths.db)
-    lease = None
+    open_store = functools.partial(Store, paths.db, claim_seconds=settings.claim_seconds)
+    store = open_store()
+    coordination = None
     extra: list[Store] = []  # connections of /readyz and /metrics
     try:
-        lease = InstanceLease(  # one bot per database
-            paths.db, ttl=settings.lease_ttl, heartbeat=settings.lease_heartbeat
-        ).acquire()
+        # One bot per SQLite file; on PostgreSQL, replicas elect the one that polls.
+        coordination = Coordination(paths.db, settings).start()
         metrics = None
         if settings.ops.metrics:
-            extra.append(Store(paths.db))
+            extra.append(open_store())
             metrics = BotMetrics(extra[-1])
         platforms = connect_platforms(config, paths, digests, metrics=metrics)
         routes = platforms.routes() + ([metrics.route()] if metrics else [])
@@ -136,8 +136,12 @@ def run_bot(paths: Paths) -> None:
         port = settings.port if platforms.routes() or settings.port_given else None
         if not platforms.adapters:
             ensure_console_destination(store, utc_now())
-        recovered = platforms.recover_in_flight(store, utc_now())
-        _print_startup(with_user_sources(config, store), paths, platforms, port, recovered)
+        # A single instance settles what its crashed predecessor left mid-send; replicas hand
+        # a dead one's channels over when its claims run out (Outbox.claim_due).
+        recovered = 0 if coordination.replicated else platforms.recover_in_flight(store, utc_now())
+        _print_startup(
+            with_user_sources(config, store), paths, platforms, port, recovered, coordination
+        )
         pipeline = build_pipeline(config, store, parallel=True, digests=digests, settings=settings)
         if metrics is not None:
             pipeline.observers.append(metrics.observe_poll)
@@ -148,19 +152,21 @@ def run_bot(paths: Paths) -> None:
             scheduler = BotScheduler(
                 pipeline,
                 platforms.couriers,
-                delivery_store_factory=lambda: Store(paths.db),
+                delivery_store_factory=open_store,
                 ecfs=settings.ecfs,
+                is_leader=coordination.is_leader,
             )
+            coordination.when_elected(scheduler.elected)
             web = None
             if port is not None:
-                extra.append(Store(paths.db))
+                extra.append(open_store())
                 ready = Readiness(
                     extra[-1],
                     lambda: pipeline.config,
                     lambda: scheduler.running,
                     outbox_stuck_minutes=settings.ops.outbox_stuck_minutes,
                 )
-                calendar = calendar_route(lambda: Store(paths.db))
+                calendar = calendar_route(open_store)
                 app = build_web_app([*routes, calendar], health=platforms.health, ready=ready)
                 web = WebServer(
                     app,
@@ -183,8 +189,8 @@ def run_bot(paths: Paths) -> None:
         with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C during shutdown
             asyncio.run(main())
     finally:
-        if lease is not None:
-            lease.release()
+        if coordination is not None:
+            coordination.release()
         for other in extra:
             other.close()
         store.close()
@@ -192,7 +198,12 @@ def run_bot(paths: Paths) -> None:
 
 
 def _print_startup(
-    config: Config, paths: Paths, platforms: ChatPlatforms, port: int | None, recovered: int
+    config: Config,
+    paths: Paths,
+    platforms: ChatPlatforms,
+    port: int | None,
+    recovered: int,
+    coordination: Coordination,
 ) -> None:
     enabled: list[Source] = [s for s in config.sources if s.enabled]
     disabled = len(config.sources) - len(enabled)
@@ -211,7 +222,7 @@ def _print_startup(
         if paths.settings.ops.metrics:
             served.append("/metrics")
         echo(f"  http:   port {port} ({', '.join(served)})")
-    echo(f"  db:     {describe_database(paths.db)}")
+    echo(f"  db:     {describe_database(paths.db)} — {coordination.role()}")
     if recovered:
         echo(f"  resuming {recovered} alerts that were being delivered when the bot stopped")
 

@@ -50,8 +50,12 @@ class BotScheduler:
         delivery_store_factory: Callable[[], Store],
         drain_interval: float = DRAIN_INTERVAL_SECONDS,
         ecfs: EcfsSettings | None = None,
+        is_leader: Callable[[], bool] = lambda: True,
     ) -> None:
         self.pipeline = pipeline
+        # Several replicas on PostgreSQL: every one delivers, only the leader polls and queues
+        # reminders (a single SQLite instance always leads).
+        self.is_leader = is_leader
         self.couriers = couriers
         self.delivery_store_factory = delivery_store_factory
         self.drain_interval = drain_interval
@@ -60,6 +64,7 @@ class BotScheduler:
         self.started = asyncio.Event()
         self._running: set[asyncio.Task] = set()
         self._scheduler: AsyncIOScheduler | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def stop(self) -> None:
         """Ask the scheduler to stop (safe to call from a signal handler)."""
@@ -77,7 +82,7 @@ class BotScheduler:
             self._running.discard(task)
 
     async def _poll(self, source: Source) -> None:
-        if self._stop.is_set():
+        if self._stop.is_set() or not self.is_leader():
             return
         state = self.pipeline.store.sources.get(source.id)
         if not state.is_due(self.pipeline.clock()):
@@ -132,7 +137,7 @@ class BotScheduler:
             store.close()
 
     async def _reminder_job(self) -> None:
-        if self._stop.is_set():
+        if self._stop.is_set() or not self.is_leader():
             return
         with self._tracked():
             try:
@@ -152,6 +157,7 @@ class BotScheduler:
     async def run(self) -> None:
         """Schedule every enabled source and the outbox; return after a stop request."""
         loop = asyncio.get_running_loop()
+        self._loop = loop
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not main thread
                 loop.add_signal_handler(sig, self.stop)
@@ -175,7 +181,9 @@ class BotScheduler:
                 coalesce=True,
                 next_run_time=utc_now(),
             )
-        schedule_retention(scheduler, self.pipeline.config, self.delivery_store_factory)
+        schedule_retention(
+            scheduler, self.pipeline.config, self.delivery_store_factory, is_leader=self.is_leader
+        )
         scheduler.start()
         self.started.set()
         try:
@@ -188,6 +196,22 @@ class BotScheduler:
             await asyncio.to_thread(self._drain)
             await self._finish_in_flight()
             scheduler.shutdown(wait=False)
+
+    def elected(self) -> None:
+        """This replica now leads (call from any thread): poll whatever is due right away
+        instead of at each job's next tick (each job checks the store, so nothing doubles)."""
+        if self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self._run_due_now)
+
+    def _run_due_now(self) -> None:
+        scheduler = self._scheduler
+        if scheduler is None or not scheduler.running:
+            return
+        now = utc_now()
+        for job in scheduler.get_jobs():
+            if job.id.startswith("poll:") or job.id == "reminders":
+                job.modify(next_run_time=now)
 
     def _schedule_source(self, source: Source, delay: dt.timedelta) -> None:
         interval = source.interval_seconds

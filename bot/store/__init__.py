@@ -17,7 +17,7 @@ from bot.store.deadlines import Deadlines
 from bot.store.health import StoreHealth
 from bot.store.ingest import IngestResult, ItemWriter
 from bot.store.notices import Notices
-from bot.store.outbox import Outbox
+from bot.store.outbox import CLAIM_SECONDS, Outbox
 from bot.store.pg_queries import PgQueries
 from bot.store.postgres import describe_database
 from bot.store.queries import Queries, StoredItem
@@ -41,12 +41,12 @@ __all__ = [
 class Store:
     """The bot's database (a SQLite file or a PostgreSQL URL) and its repositories."""
 
-    def __init__(self, target: Path | str) -> None:
+    def __init__(self, target: Path | str, *, claim_seconds: float = CLAIM_SECONDS) -> None:
         self.target = target
         self.db = open_database(target)
         self.dialect = self.db.dialect
         self.sources = SourceStates(self.db)
-        self.outbox = Outbox(self.db)
+        self.outbox = Outbox(self.db, claim_seconds=claim_seconds)
         self.items = ItemWriter(self.db)
         self.subscriptions = Subscriptions(self.db)
         self.queries = PgQueries(self.db) if self.dialect == "postgres" else Queries(self.db)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.alerts.planner import GroupingRules
-from bot.models import ClaimedAlert, Destination, SendResult
+from bot.models import ClaimedAlert, DeliveryOutcome, Destination, SendResult
 from bot.pipeline.deliver import MAX_UNEXPLAINED_ATTEMPTS, Courier
 from tests.sinks.teams.helpers import make_alert
 
@@ -107,3 +109,45 @@ def test_destinations_are_planned_apart():
         ("burst", 1, 2),
         ("single", 2, 1),
     ]
+
+
+class ConfirmingSink(RecordingSink):
+    """Knows that outbox rows in `landed` were posted before a crash."""
+
+    def __init__(self, rules: GroupingRules, landed: set[int]) -> None:
+        super().__init__(rules)
+        self.landed = landed
+
+    def confirm_outcome(self, claimed):
+        if claimed.alert.outbox_id in self.landed:
+            return DeliveryOutcome(claimed.alert.outbox_id, "sent", ref="before-crash")
+        return None
+
+
+def test_in_flight_alerts_that_landed_are_not_posted_again():
+    sink = ConfirmingSink(GroupingRules(min_interval_seconds=0.0), landed={1})
+    entries = [
+        dataclasses.replace(claimed(1), in_flight=True),
+        dataclasses.replace(claimed(2), in_flight=True),  # never reached the platform
+        claimed(3),
+    ]
+    outcomes = Courier(sink).deliver(entries)
+    assert sorted((o.outbox_id, o.status, o.ref) for o in outcomes) == [
+        (1, "sent", "before-crash"),
+        (2, "sent", "ref-1"),
+        (3, "sent", "ref-2"),
+    ]
+    assert [m.entries[0].alert.outbox_id for m in sink.sent] == [2, 3]
+
+
+def test_the_first_post_waits_for_another_replicas_last_post_to_the_channel():
+    clock = Clock()
+    clock.now = 100.0
+    sink = RecordingSink(GroupingRules(min_interval_seconds=1.0))
+    courier = Courier(sink, clock=clock, sleep=clock.sleep, wall=clock)
+    entry = dataclasses.replace(claimed(1), last_sent_at=99.6)  # posted 0.4 s ago elsewhere
+    courier.deliver([entry])
+    assert [round(w, 3) for w in clock.waits] == [0.6]
+    clock.waits.clear()
+    courier.deliver([dataclasses.replace(claimed(2, destination=2), last_sent_at=50.0)])
+    assert clock.waits == []  # long ago: no wait

@@ -211,6 +211,26 @@ def test_process_pool_analyzer_gives_the_same_result(tmp_path, store):
     assert store.queries.search("pool notice 7")[0].topics == ("calea",)
 
 
+def test_a_feed_the_process_pool_cannot_parse_is_a_named_failure_not_a_crash(tmp_path, store):
+    # FeedParseError is raised in a worker process and must cross back whole (pickle);
+    # it once broke the pool instead ("poll of … crashed", BrokenProcessPool).
+    with FeedServer() as server:
+        server.route("/empty", body=rss([]))
+        server.route("/fine", body=rss(numbered_entries("fine", 2)))
+        sources = [
+            Source(id="empty", name="Empty", url=server.url("/empty")),
+            Source(id="fine", name="Fine", url=server.url("/fine")),
+        ]
+        config = make_config(tmp_path, sources)
+        analyzer = ProcessPoolAnalyzer(config.topics, workers=1)
+        try:
+            report = run_cycle(make_pipeline(config, store, analyzer=analyzer))
+        finally:
+            analyzer.close()
+    assert report.feeds_ok == 1 and report.items_new == 2
+    assert store.sources.get("empty").health == Health.NOT_A_FEED
+
+
 def test_a_failed_response_never_becomes_not_modified(tmp_path, store):
     challenge = b"<!DOCTYPE html><html><body>Just a moment...</body></html>"
     with FeedServer() as server:

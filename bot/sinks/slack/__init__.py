@@ -147,7 +147,7 @@ class SlackIntegration:
         """Installed through OAuth: tokens per workspace from the database (no network call)."""
         holder: list[SlackIntegration] = []
         oauth = slack_oauth.build_oauth(
-            settings, services.store.path, lambda team: holder[0].installed(team)
+            settings, services.store.target, lambda team: holder[0].installed(team)
         )
         integration = cls(
             client=WebClient(base_url=settings.api_url, timeout=API_TIMEOUT_SECONDS),

@@ -60,12 +60,12 @@ class OAuthParts:
 
     def close(self) -> None:
         """Close the stores' database connections."""
-        self.installs.db.conn.close()
-        self.states.db.conn.close()
+        self.installs.db.close()
+        self.states.db.close()
 
 
 def build_oauth(
-    settings: SlackSettings, db_path: Path, on_installed: Callable[[str], object]
+    settings: SlackSettings, db_path: Path | str, on_installed: Callable[[str], object]
 ) -> OAuthParts:
     """The installation and state stores on `db_path`, and Bolt's OAuthSettings over them.
 
