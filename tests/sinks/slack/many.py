@@ -101,7 +101,7 @@ def many(slack: FakeSlackApi, services: CommandServices, store: Store) -> Iterat
     thread.start()
     server = WebServer(build_web_app(integration.routes()), host="127.0.0.1", port=0)
     asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=5)
-    reader = Store(store.path)
+    reader = Store(store.target)
     try:
         yield Many(f"http://127.0.0.1:{server.port}", slack, integration, reader)
     finally:
