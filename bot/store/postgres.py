@@ -176,6 +176,12 @@ def _open_pool(url: str, max_size: int):
         from psycopg_pool import ConnectionPool
     except ImportError as exc:  # pragma: no cover - both are dependencies
         raise CaleaBotError(f"DATABASE_URL needs psycopg and psycopg-pool: {exc}") from exc
+    try:  # fail fast and clearly (the pool would retry until its timeout)
+        psycopg.connect(url, connect_timeout=10).close()
+    except psycopg.Error as exc:
+        raise CaleaBotError(
+            f"cannot connect to PostgreSQL at {redact_url(url)}: {_first_line(exc)}"
+        ) from exc
     pool = ConnectionPool(
         url,
         min_size=1,
