@@ -67,6 +67,7 @@ class StatusReport:
     outbox: dict[str, int]
     items_stored: int
     paused: tuple[Destination, ...] = ()  # destinations the bot stopped posting to, and why
+    poll_leader: str | None = None  # PostgreSQL replicas: which one polls ("none": nobody)
 
     def health_line(self) -> str:
         """'11 sources ok, 2 failing: FCC headlines (blocked), NTIA (timeout)'.
@@ -97,6 +98,7 @@ class StatusReport:
             "outbox": self.outbox,
             "sources": [r.to_json() for r in self.sources],
             "matters": [matter_to_json(m) for m in self.matters],
+            "poll_leader": self.poll_leader,
             "paused": [
                 {"platform": d.platform, "name": d.name or d.address, "reason": d.paused_reason}
                 for d in self.paused
@@ -155,4 +157,5 @@ def build_status(config: Config, store: Store, now: dt.datetime) -> StatusReport
         outbox=store.outbox.counts(),
         items_stored=store.queries.item_count(),
         paused=tuple(d for d in store.subscriptions.destinations() if d.paused_reason),
+        poll_leader=store.health.poll_leader(),
     )

@@ -82,6 +82,13 @@ def render_status(report: StatusReport) -> str:
         f"Items stored: {report.items_stored}; outbox: "
         + (", ".join(f"{k} {v}" for k, v in sorted(report.outbox.items())) or "empty"),
     ]
+    if report.poll_leader is not None:
+        leader = report.poll_leader
+        parts.append(
+            f"Polling: {one_line(leader)} (leader)"
+            if leader != "none"
+            else "Polling: no replica holds the leader lock — is any `calea-bot run` up?"
+        )
     for destination in report.paused:
         name = one_line(destination.name or destination.address)
         parts.append(

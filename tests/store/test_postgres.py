@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import threading
 
@@ -10,6 +12,7 @@ import pytest
 from bot.errors import CaleaBotError, ConfigError
 from bot.settings import load_settings
 from bot.store import Store
+from bot.store.leader import PgLeaderElection
 from bot.store.migrations import MIGRATIONS, postgres_ddl
 from bot.store.postgres import redact_url, translate
 from tests.app.test_cli import calea
@@ -103,5 +106,10 @@ def test_replicas_starting_together_migrate_once(pg_url):
 def test_the_cli_works_on_postgres(pg_url, tmp_path):
     result = calea("status", "--json", cwd=tmp_path, env={"DATABASE_URL": pg_url})
     assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["poll_leader"] == "none"
+    with PgLeaderElection(pg_url).start() as election:
+        assert election.is_leader
+        text = calea("status", cwd=tmp_path, env={"DATABASE_URL": pg_url})
+    assert f"Polling: calea-bot {socket.gethostname()} {os.getpid()} (leader)" in text.stdout
     watches = calea("watches", "--db", pg_url, cwd=tmp_path)
     assert watches.returncode == 0 and "no watches" in watches.stdout
