@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.alerts.planner import Message, plan_messages
 from bot.common.pacing import Pacer
@@ -65,22 +66,34 @@ class Courier:
         """The sink's platform name ("console", "slack", "teams")."""
         return self.sink.platform
 
-    def deliver(self, claimed: Sequence[ClaimedAlert]) -> list[DeliveryOutcome]:
-        """Deliver alerts of any destinations; one outcome per alert, never raises."""
+    def deliver(
+        self, claimed: Sequence[ClaimedAlert], settle: Settlement | None = None
+    ) -> list[DeliveryOutcome]:
+        """Deliver alerts of any destinations; one outcome per alert, never raises.
+
+        `settle`, when given, is told each message's outcomes as soon as the platform answered
+        (from a worker thread), so they are recorded before the next post: a crash or kill
+        leaves at most the message being sent unrecorded (the sink confirms it later).
+        """
         groups = _by_destination(claimed)
         width = min(len(groups), self.sink.rules.concurrent_destinations)
+        round_ = functools.partial(self.deliver_to, settle=settle)
         if width <= 1:
-            return [outcome for group in groups for outcome in self.deliver_to(group)]
+            return [outcome for group in groups for outcome in round_(group)]
         with ThreadPoolExecutor(max_workers=width, thread_name_prefix="deliver") as pool:
-            return [outcome for result in pool.map(self.deliver_to, groups) for outcome in result]
+            return [outcome for result in pool.map(round_, groups) for outcome in result]
 
-    def deliver_to(self, entries: Sequence[ClaimedAlert]) -> list[DeliveryOutcome]:
+    def deliver_to(
+        self, entries: Sequence[ClaimedAlert], settle: Settlement | None = None
+    ) -> list[DeliveryOutcome]:
         """Deliver one destination's alerts in planned order.
 
         A retry or pause stops the round for this destination: the rest waits in the outbox.
         A single alert posted on a proceeding becomes the thread for its followers.
         """
-        outcomes = self._deliver_to(entries)
+        outcomes = self._deliver_to(entries, settle)
+        if settle is not None:
+            settle.round_over(outcomes)
         for observer in self.observers:
             try:
                 observer(self.platform, entries, outcomes)
@@ -88,10 +101,21 @@ class Courier:
                 log.exception("delivery observer failed")
         return outcomes
 
-    def _deliver_to(self, entries: Sequence[ClaimedAlert]) -> list[DeliveryOutcome]:
+    def _deliver_to(
+        self, entries: Sequence[ClaimedAlert], settle: Settlement | None
+    ) -> list[DeliveryOutcome]:
         destination = entries[0].destination
         outcomes: list[DeliveryOutcome] = []
-        entries = self._confirm_in_flight(entries, outcomes)
+        by_id = {e.alert.outbox_id: e for e in entries}
+
+        def done(new: list[DeliveryOutcome]) -> None:
+            outcomes.extend(new)
+            if settle is not None and new:
+                settle.message_done([by_id[o.outbox_id] for o in new], new)
+
+        confirmed: list[DeliveryOutcome] = []
+        entries = self._confirm_in_flight(entries, confirmed)
+        done(confirmed)
         if not entries:
             return outcomes
         self._wait_for_other_replicas(entries[0].last_sent_at)
@@ -102,13 +126,13 @@ class Courier:
             if key in threads and message.thread_ref is None:
                 message = dataclasses.replace(message, thread_ref=threads[key])
             result = self._send(message, lambda: self.pacer.turn(destination.id))
-            outcomes.extend(_outcomes(message, result))
+            done(_outcomes(message, result))
             if result.status == "sent":
                 if key and message.thread_ref is None and result.ref:
                     threads.setdefault(key, result.ref)
             elif result.status in ("retry", "pause"):
                 for later in plan[index + 1 :]:
-                    outcomes.extend(_outcomes(later, dataclasses.replace(result, delivered=())))
+                    done(_outcomes(later, dataclasses.replace(result, delivered=())))
                 break
         return outcomes
 
@@ -206,21 +230,34 @@ def drain_outbox(
     report = DrainReport()
     names = source_names or {}
     drain_notices(store, couriers, now=now)
+    # Claim only as many channels as the couriers serve at once: with several replicas the
+    # rest stay free for the others (and a killed replica leaves few half-sent channels).
+    width = sum(max(1, c.sink.rules.concurrent_destinations) for c in couriers.values())
     while True:
         claimed = store.outbox.claim_due(
-            now, platforms=list(couriers), limit=batch, per_destination=per_destination
+            now,
+            platforms=list(couriers),
+            limit=batch,
+            per_destination=per_destination,
+            max_destinations=width,
         )
         if not claimed:
             return report
         claimed = [_with_names(c, names) for c in claimed]
         outcomes: list[DeliveryOutcome] = []
+        settled = _Settler(store, now)
         try:
             with ClaimKeeper(store, {c.destination.id for c in claimed}):
-                outcomes = _deliver_platforms(couriers, claimed)
-            store.outbox.record(outcomes, now, claimed)
+                outcomes = _deliver_platforms(couriers, claimed, settled)
+            leftover = [o for o in outcomes if o.outbox_id not in settled.done]
+            # What could not be recorded message by message, and every claim still held.
+            store.outbox.record(leftover, now, claimed)
+            store.outbox.release_claims(outcomes)
         except BaseException:
             # Recording failed (e.g. the database stayed locked): nothing may stay 'sending'.
-            store.outbox.release([c.alert.outbox_id for c in claimed])
+            store.outbox.release(
+                [c.alert.outbox_id for c in claimed if c.alert.outbox_id not in settled.done]
+            )
             raise
         for outcome in outcomes:
             if outcome.status == "sent":
@@ -234,6 +271,52 @@ def drain_outbox(
                 log.warning("alert %s failed permanently: %s", outcome.outbox_id, outcome.detail)
         if report.retried:
             return report  # something must wait: the next drain picks it up when due
+
+
+class Settlement(Protocol):
+    """Told as delivery goes (from worker threads): what each message did, and when a
+    destination's round is over."""
+
+    def message_done(
+        self, entries: Sequence[ClaimedAlert], outcomes: Sequence[DeliveryOutcome]
+    ) -> None: ...
+
+    def round_over(self, outcomes: Sequence[DeliveryOutcome]) -> None: ...
+
+
+class _Settler:
+    """Records each message's outcomes as soon as the platform answered, so a crash or kill
+    later in a long drain loses at most the messages being sent at that moment; ends a
+    destination's claim when its round is over (never earlier: another replica would take
+    the channel while this one still posts)."""
+
+    def __init__(self, store: Store, now: dt.datetime) -> None:
+        self.store = store
+        self.now = now
+        self.done: set[int] = set()
+        self._lock = threading.Lock()  # SQLite's connection is shared by the round threads
+
+    def message_done(
+        self, entries: Sequence[ClaimedAlert], outcomes: Sequence[DeliveryOutcome]
+    ) -> None:
+        """Record one message's outcomes (kept for the drain's end if the database fails)."""
+        with self._lock:
+            try:
+                self.store.outbox.record(outcomes, self.now, entries, release=False)
+            except Exception:  # noqa: BLE001 - recorded with the rest at the end of the drain
+                log.warning("could not record a delivery yet", exc_info=True)
+                return
+            self.done.update(o.outbox_id for o in outcomes)
+
+    def round_over(self, outcomes: Sequence[DeliveryOutcome]) -> None:
+        """Give the round's destination back (the drain's end releases it otherwise)."""
+        if not outcomes or any(o.outbox_id not in self.done for o in outcomes):
+            return
+        with self._lock:
+            try:
+                self.store.outbox.release_claims(outcomes)
+            except Exception:  # noqa: BLE001 - released at the end of the drain
+                log.warning("could not release a delivery claim yet", exc_info=True)
 
 
 class ClaimKeeper:
@@ -291,7 +374,7 @@ def drain_notices(store: Store, couriers: Mapping[str, Courier], *, now: dt.date
 
 
 def _deliver_platforms(
-    couriers: Mapping[str, Courier], claimed: Sequence[ClaimedAlert]
+    couriers: Mapping[str, Courier], claimed: Sequence[ClaimedAlert], settle: Settlement
 ) -> list[DeliveryOutcome]:
     """Each platform's share of a batch, through its courier."""
     by_platform: dict[str, list[ClaimedAlert]] = {}
@@ -300,5 +383,5 @@ def _deliver_platforms(
     return [
         outcome
         for platform, entries in by_platform.items()
-        for outcome in couriers[platform].deliver(entries)
+        for outcome in couriers[platform].deliver(entries, settle)
     ]

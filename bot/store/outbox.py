@@ -211,14 +211,19 @@ class Outbox:
         outcomes: Sequence[DeliveryOutcome],
         now: dt.datetime,
         claimed: Sequence[ClaimedAlert] = (),
+        *,
+        release: bool = True,
     ) -> None:
         """Apply what the sinks reported (see DeliveryOutcome) in one transaction.
 
-        A first post on a proceeding becomes that destination's thread for it.
+        A first post on a proceeding becomes that destination's thread for it. With `release`
+        this replica's claims on the destinations end too (pass False while the round of a
+        destination is still going: `release_claims` at its end).
         """
         by_id = {c.alert.outbox_id: c for c in claimed}
         with transaction(self.db):
-            self._release_destinations(outcomes)
+            if release:
+                self._release_destinations(outcomes)
             for outcome in outcomes:
                 entry = by_id.get(outcome.outbox_id)
                 if outcome.status == "sent":
@@ -240,6 +245,12 @@ class Outbox:
                         "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?",
                         [outcome.detail, outcome.outbox_id],
                     )
+
+    def release_claims(self, outcomes: Sequence[DeliveryOutcome]) -> None:
+        """A destination's round is over: end this replica's claims on the destinations of
+        these outcomes (stamping when they last got a post)."""
+        with transaction(self.db):
+            self._release_destinations(outcomes)
 
     def _release_destinations(self, outcomes: Sequence[DeliveryOutcome]) -> None:
         """Give up this replica's claims on the round's destinations; those that got a post

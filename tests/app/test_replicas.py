@@ -5,6 +5,7 @@ outbox; the polling leader is killed with SIGKILL twice (each time the dead one 
 so two replicas keep running). At the end every alert is sent, each outbox row reached its
 channel in exactly one Slack message, and the fake Slack never had to refuse a post for
 coming faster than one per second per channel (it answers 429 when a channel's pace breaks).
+Both surviving replicas then answer a signed slash command from the shared database.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.alerts.policy import AlertLimits
@@ -29,12 +31,12 @@ from bot.store import Store
 from bot.store.leader import PgLeaderElection
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.feeds import rss
-from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_api import FakeSlackApi, signed_headers, slash_command_body
 
 pytestmark = pytest.mark.postgres
 
 CHANNELS, ITEMS = 20, 50
-TEAM, TOKEN = "T0TEAM", "xoxb-test-token"
+TEAM, TOKEN, SECRET = "T0TEAM", "xoxb-test-token", "test-signing-secret"
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 SOURCE = Source(id="fcc", name="FCC", url="https://example.gov/rss")
 TOPICS = (Topic(id="calea", title="CALEA", keywords=("CALEA",)),)
@@ -81,13 +83,21 @@ class Replica:
 
     def __init__(self, name: str, tmp: Path, env: dict[str, str], feeds: Path) -> None:
         self.name = name
+        self.port = free_port()
         self.log = (tmp / f"{name}.log").open("a")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--feeds", str(feeds)],
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            env={**env, "PORT": str(free_port())},
+            env={**env, "PORT": str(self.port), "HOST": "127.0.0.1"},
         )
+
+    def command(self, text: str, api: FakeSlackApi, reply: str) -> int:
+        """Post a signed /calea command to this replica's endpoint; the HTTP status."""
+        body = slash_command_body(text, response_url=api.response_url(reply), channel_id="C000")
+        headers = signed_headers(SECRET, body, content_type="application/x-www-form-urlencoded")
+        url = f"http://127.0.0.1:{self.port}/slack/events"
+        return httpx.post(url, content=body, headers=headers, timeout=10).status_code
 
     @property
     def pid(self) -> int:
@@ -151,7 +161,7 @@ def test_two_replicas_deliver_everything_once_while_the_leader_is_killed_twice(p
             LOG_LEVEL="INFO",
             DATABASE_URL=pg_url,
             SLACK_BOT_TOKEN=TOKEN,
-            SLACK_SIGNING_SECRET="test-signing-secret",
+            SLACK_SIGNING_SECRET=SECRET,
             SLACK_API_URL=api.base_url,
             CALEA_BOT_LEADER_RETRY="0.3",
             CALEA_BOT_CLAIM_SECONDS="3",
@@ -186,6 +196,11 @@ def test_two_replicas_deliver_everything_once_while_the_leader_is_killed_twice(p
                 )
             finally:
                 store.close()
+            # Every replica answers chat from the shared database (behind a load balancer).
+            for n, replica in enumerate(alive.values()):
+                assert replica.command("subscriptions", api, f"r{n}") == 200
+            wait_until(lambda: len(api.responses) >= len(alive), 20, "both replicas to answer")
+            assert all("calea" in str(reply) for reply in api.responses)
         finally:
             election.release()
             for replica in replicas:
