@@ -65,6 +65,7 @@ class BotScheduler:
         self._running: set[asyncio.Task] = set()
         self._scheduler: AsyncIOScheduler | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._draining = False
 
     def stop(self) -> None:
         """Ask the scheduler to stop (safe to call from a signal handler)."""
@@ -146,13 +147,18 @@ class BotScheduler:
                 log.exception("queueing deadline reminders failed")
 
     async def _drain_job(self) -> None:
-        if self._stop.is_set():
+        # A long drain (a burst, a slow platform) simply makes the next ticks no-ops; the job
+        # allows two instances so APScheduler does not warn every tick that one is running.
+        if self._stop.is_set() or self._draining:
             return
+        self._draining = True
         with self._tracked():
             try:
                 await asyncio.to_thread(self._drain)
             except Exception:  # noqa: BLE001 - the outbox keeps the alerts; next drain retries
                 log.exception("delivery failed; alerts stay queued")
+            finally:
+                self._draining = False
 
     async def run(self) -> None:
         """Schedule every enabled source and the outbox; return after a stop request."""
@@ -177,7 +183,7 @@ class BotScheduler:
                 job,
                 IntervalTrigger(seconds=seconds),
                 id=job_id,
-                max_instances=1,
+                max_instances=2 if job_id == "outbox" else 1,
                 coalesce=True,
                 next_run_time=utc_now(),
             )
