@@ -3,10 +3,10 @@
 `PgDatabase` offers what the store needs of `sqlite_utils.Database` — `execute`, `executemany`,
 `query`, `transaction`, `close` — on a psycopg 3 connection pool shared by every `PgDatabase`
 of one URL in the process. The repositories write SQL once, with `?` placeholders; statements
-are translated here (`?` → `%s`) and cached. A statement outside a transaction runs in its
-own short transaction on a pooled connection, as SQLite's autocommit does; `transaction()`
-pins one connection to the calling thread until COMMIT or ROLLBACK, so a thread's statements
-inside it see and write one snapshot.
+are translated here (`?` → `%s`) and cached (psycopg prepares the ones a connection runs
+often). A statement outside a transaction autocommits on a pooled connection, as on SQLite;
+`transaction()` pins one connection to the calling thread inside BEGIN … COMMIT (ROLLBACK on
+error), so the thread's statements in it are one atomic unit.
 """
 
 from __future__ import annotations
@@ -188,7 +188,9 @@ def _open_pool(url: str, max_size: int):
         max_size=max_size,
         open=False,
         configure=_configure,
-        kwargs={"connect_timeout": 10, "application_name": "calea-bot"},
+        # Autocommit: a lone statement is one round trip (SQLite's autocommit, too);
+        # `transaction()` opens an explicit BEGIN … COMMIT block.
+        kwargs={"connect_timeout": 10, "application_name": "calea-bot", "autocommit": True},
         name="calea-bot",
     )
     try:
@@ -225,7 +227,7 @@ class PgDatabase:
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> Result:
         """Run one statement; its rows come back fetched."""
         with self._connection() as conn, _integrity_as_sqlite():
-            cursor = conn.execute(translate(sql), _params(params), prepare=False)
+            cursor = conn.execute(translate(sql), _params(params))
             rows = cursor.fetchall() if cursor.description else []
             return Result(rows, cursor.rowcount, cursor.description)
 
