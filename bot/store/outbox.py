@@ -166,10 +166,11 @@ class Outbox:
                     f"WHERE id IN ({id_marks})",
                     [iso(now), *ids],
                 )
+            self._unclaim_empty(list(last_sent), ids + orphans)
         try:
-            claimed = [dataclasses.replace(self._load(i, now), in_flight=True) for i in orphans] + [
-                self._load(i, now) for i in ids
-            ]
+            claimed = [
+                dataclasses.replace(c, in_flight=True) for c in self._load_many(orphans, now)
+            ] + self._load_many(ids, now)
         except BaseException:
             self.release(ids)
             raise
@@ -177,6 +178,25 @@ class Outbox:
         return [
             dataclasses.replace(c, last_sent_at=last_sent.get(c.destination.id)) for c in claimed
         ]
+
+    def _unclaim_empty(self, destination_ids: list[int], outbox_ids: list[int]) -> None:
+        """Give back the destinations that got no row (`limit` ran out before them)."""
+        served: set[int] = set()
+        for chunk in _chunks(outbox_ids):
+            served.update(
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT DISTINCT destination_id FROM outbox WHERE id IN ({_marks(chunk)})",
+                    list(chunk),
+                ).fetchall()
+            )
+        idle = [d for d in destination_ids if d not in served]
+        if idle:
+            self.db.execute(
+                "UPDATE destinations SET claimed_by = NULL, claim_until = NULL "
+                f"WHERE claimed_by = ? AND id IN ({_marks(idle)})",
+                [self.replica, *idle],
+            )
 
     def extend_claims(self, destination_ids: Sequence[int]) -> int:
         """Keep this replica's claims on these destinations alive while it still sends."""
@@ -299,7 +319,7 @@ class Outbox:
                 "SELECT id FROM outbox WHERE state = 'sending' ORDER BY id"
             ).fetchall()
         ]
-        return [self._load(outbox_id) for outbox_id in ids]
+        return self._load_many(ids)
 
     def recover_in_flight(self) -> int:
         """Put rows left in `sending` by a crash back to pending; return how many.
@@ -321,75 +341,134 @@ class Outbox:
 
     # -- loading --------------------------------------------------------------------------
 
-    def _load(self, outbox_id: int, now: dt.datetime | None = None) -> ClaimedAlert:
-        row = next(
-            self.db.query(
-                "SELECT o.*, d.platform, d.address, d.name, d.paused_reason, d.workspace, "
-                "e.primary_item_id FROM outbox o JOIN destinations d ON d.id = o.destination_id "
-                "JOIN events e ON e.id = o.event_id WHERE o.id = ?",
-                [outbox_id],
+    def _load_many(
+        self, outbox_ids: Sequence[int], now: dt.datetime | None = None
+    ) -> list[ClaimedAlert]:
+        """Claimed rows ready for a sink, in the order given: a handful of queries for the
+        whole batch (not several per alert — a burst claims thousands at once)."""
+        rows: dict[int, dict] = {}
+        for chunk in _chunks(outbox_ids):
+            for row in self.db.query(
+                "SELECT o.*, d.platform, d.address, d.name, d.paused_reason, d.workspace "
+                "FROM outbox o JOIN destinations d ON d.id = o.destination_id "
+                f"WHERE o.id IN ({_marks(chunk)})",
+                list(chunk),
+            ):
+                rows[row["id"]] = row
+        events = sorted({r["event_id"] for r in rows.values() if r["reminder_id"] is None})
+        destinations = sorted({r["destination_id"] for r in rows.values()})
+        items, also_in = _primary_items(self.db, events)
+        first_ref: dict[tuple[int, int], str] = {}
+        first_reason: dict[tuple[int, int], str] = {}
+        for chunk in _chunks(sorted({r["event_id"] for r in rows.values()})):
+            for event_id, destination_id, ref, reason, reminder in self.db.execute(
+                "SELECT event_id, destination_id, ref, reason, reminder_id FROM outbox "
+                f"WHERE event_id IN ({_marks(chunk)}) AND destination_id IN "
+                f"({_marks(destinations)}) ORDER BY revision, id",
+                [*chunk, *destinations],
+            ).fetchall():
+                pair = (event_id, destination_id)
+                if ref is not None and reminder is None:
+                    first_ref.setdefault(pair, ref)
+                if reason:
+                    first_reason.setdefault(pair, reason)
+        threads = (
+            {
+                (destination_id, key): ref
+                for destination_id, key, ref in self.db.execute(
+                    "SELECT destination_id, thread_key, ref FROM threads "
+                    f"WHERE destination_id IN ({_marks(destinations)})",
+                    destinations,
+                ).fetchall()
+            }
+            if destinations
+            else {}
+        )
+        today = (now or dt.datetime.now(dt.UTC)).date()
+        loaded = []
+        for outbox_id in outbox_ids:
+            row = rows[outbox_id]
+            pair = (row["event_id"], row["destination_id"])
+            if row["reminder_id"] is not None:  # a deadline reminder (bot.store.deadlines)
+                alert = Deadlines(self.db).reminder_alert(row["reminder_id"], outbox_id, today)
+            else:
+                alert = alert_from_item(
+                    items[row["event_id"]],
+                    also_in.get(row["event_id"], ()),
+                    outbox_id,
+                    row["action"],
+                    row["revision"],
+                )
+            reason = row["reason"] or first_reason.get(pair, "")
+            if reason:
+                alert = dataclasses.replace(alert, reason=reason)
+            thread = threads.get((row["destination_id"], alert.thread_key))
+            loaded.append(
+                ClaimedAlert(
+                    destination=destination_from_row(row, id_column="destination_id"),
+                    alert=alert,
+                    attempts=row["attempts"],
+                    ref=first_ref.get(pair),
+                    thread_ref=thread if alert.thread_key else None,
+                    digest=bool(row["digest"]),
+                    queued_at=from_iso(row["created_at"]),
+                )
             )
-        )
-        first_ref = self.db.execute(
-            "SELECT ref FROM outbox WHERE event_id = ? AND destination_id = ? AND ref IS NOT NULL "
-            "AND reminder_id IS NULL ORDER BY revision LIMIT 1",
-            [row["event_id"], row["destination_id"]],
-        ).fetchone()
-        if row["reminder_id"] is not None:  # a deadline reminder (bot.store.deadlines)
-            today = (now or dt.datetime.now(dt.UTC)).date()
-            alert = Deadlines(self.db).reminder_alert(row["reminder_id"], outbox_id, today)
-        else:
-            alert = load_alert(self.db, row["event_id"], outbox_id, row["action"], row["revision"])
-        reason = row["reason"] or self._first_reason(row["event_id"], row["destination_id"])
-        if reason:
-            alert = dataclasses.replace(alert, reason=reason)
-        thread = None
-        if alert.thread_key:
-            thread = self.db.execute(
-                "SELECT ref FROM threads WHERE destination_id = ? AND thread_key = ?",
-                [row["destination_id"], alert.thread_key],
-            ).fetchone()
-        return ClaimedAlert(
-            destination=destination_from_row(row, id_column="destination_id"),
-            alert=alert,
-            attempts=row["attempts"],
-            ref=first_ref[0] if first_ref else None,
-            thread_ref=thread[0] if thread else None,
-            digest=bool(row["digest"]),
-            queued_at=from_iso(row["created_at"]),
-        )
+        return loaded
 
-    def _first_reason(self, event_id: int, destination_id: int) -> str:
-        """Why the event first came here (an update keeps its watch's reason)."""
-        row = self.db.execute(
-            "SELECT reason FROM outbox WHERE event_id = ? AND destination_id = ? "
-            "AND reason != '' ORDER BY revision LIMIT 1",
-            [event_id, destination_id],
-        ).fetchone()
-        return row[0] if row else ""
+
+_CHUNK = 400  # bound parameters per statement, far below either database's limit
+_ITEM_COLUMNS = (
+    "i.source_id, i.title, i.link, i.published, i.topics, i.dockets, i.documents, i.dates, "
+    "i.summary, i.matters, i.doc_type"
+)
+
+
+def _chunks(values: Sequence) -> list[Sequence]:
+    return [values[start : start + _CHUNK] for start in range(0, len(values), _CHUNK)]
+
+
+def _marks(values: Sequence) -> str:
+    return ",".join("?" * len(values))
+
+
+def _primary_items(db, event_ids: Sequence[int]) -> tuple[dict[int, dict], dict[int, tuple]]:
+    """Each event's primary item row, and the other sources that reported it (first first)."""
+    items: dict[int, dict] = {}
+    also_in: dict[int, list[str]] = {}
+    for chunk in _chunks(event_ids):
+        for row in db.query(
+            f"SELECT e.id AS event_key, {_ITEM_COLUMNS} FROM events e "
+            f"JOIN items i ON i.id = e.primary_item_id WHERE e.id IN ({_marks(chunk)})",
+            list(chunk),
+        ):
+            items[row["event_key"]] = row
+        for event_id, source_id in db.execute(
+            "SELECT event_id, source_id FROM items "
+            f"WHERE event_id IN ({_marks(chunk)}) GROUP BY event_id, source_id "
+            "ORDER BY event_id, min(id)",
+            list(chunk),
+        ).fetchall():
+            if source_id != items[event_id]["source_id"]:
+                also_in.setdefault(event_id, []).append(source_id)
+    return items, {event: tuple(sources) for event, sources in also_in.items()}
 
 
 def load_alert(
     db: sqlite_utils.Database, event_id: int, outbox_id: int = 0, action: str = "new", revision=1
 ) -> Alert:
     """Build the Alert a sink renders from an event's primary item and its 'also in' sources."""
-    item = next(
-        db.query(
-            "SELECT i.* FROM items i JOIN events e ON e.primary_item_id = i.id WHERE e.id = ?",
-            [event_id],
-        )
-    )
-    also_in = [
-        row[0]
-        for row in db.execute(
-            "SELECT source_id FROM items WHERE event_id = ? AND source_id != ? "
-            "GROUP BY source_id ORDER BY min(id)",
-            [event_id, item["source_id"]],
-        ).fetchall()
-    ]
+    items, also_in = _primary_items(db, [event_id])
+    return alert_from_item(items[event_id], also_in.get(event_id, ()), outbox_id, action, revision)
+
+
+def alert_from_item(
+    item: dict, also_in: Sequence[str], outbox_id: int, action: str, revision: int
+) -> Alert:
+    """The Alert for an event from its primary item's row (see `_ITEM_COLUMNS`)."""
     return Alert(
         outbox_id=outbox_id,
-        event_id=event_id,
+        event_id=item["event_key"],
         action=action,
         revision=revision,
         source_name=item["source_id"],

@@ -148,3 +148,14 @@ def test_a_retry_releases_the_destination_without_a_send_time(store):
     later = b.claim_due(NOW + dt.timedelta(minutes=5), platforms=["slack"])
     assert [c.alert.outbox_id for c in later] == [taken[0].alert.outbox_id]
     assert later[0].last_sent_at is None and not later[0].in_flight
+
+
+def test_destinations_the_limit_left_without_rows_are_not_kept_claimed(store):
+    queue(store, channels=3, items=2)
+    clock = Clock()
+    a, b = replica(store, "a", clock), replica(store, "b", clock)
+    first = a.claim_due(NOW, platforms=["slack"], limit=2, per_destination=10)
+    assert len(first) == 2 and len({c.destination.id for c in first}) == 2
+    second = b.claim_due(NOW, platforms=["slack"])  # the third is free at once
+    assert len({c.destination.id for c in second}) == 1 and len(second) == 2
+    assert not {c.destination.id for c in first} & {c.destination.id for c in second}
