@@ -21,7 +21,8 @@ Measures, on this machine:
 The store is a SQLite file by default. `--postgres` builds it in a fresh database on a
 throw-away PostgreSQL server (tests/pg_server.py), `--postgres-url` in a fresh database on an
 existing server (dropped afterwards); the bot process then runs on that database as
-`DATABASE_URL` would make it (search through the tsvector/GIN index instead of FTS5).
+`DATABASE_URL` would make it (search through the tsvector/GIN index instead of FTS5); the
+build ends with ANALYZE there, as autovacuum would in time (`--no-analyze` to skip it).
 Results print as a Markdown table for the README.
 """
 
@@ -223,7 +224,9 @@ def store_target(value: str) -> Path | str:
     return value if is_postgres_url(value) else Path(value)
 
 
-def build_store(path: Path | str, stored: int, config: Config, channels: list[str]) -> dict:
+def build_store(
+    path: Path | str, stored: int, config: Config, channels: list[str], analyze: bool = True
+) -> dict:
     """Fill a store with `stored` items: analysed on every core, ingested per source.
 
     The burst channels are subscribed first, so the fill leaves a realistic outbox history
@@ -261,6 +264,10 @@ def build_store(path: Path | str, stored: int, config: Config, channels: list[st
                 new_items=per_source[source.id],
             )
         store.db.execute("UPDATE outbox SET state = 'sent', sent_at = ?", [now.isoformat()])
+    if store.dialect == "postgres" and analyze:
+        # A store that has run a while has planner statistics (autovacuum); a freshly built one
+        # may not yet, and without them a rare word's search walks every item (see README).
+        store.db.execute("ANALYZE")
     fill = time.perf_counter() - t0
     store.close()
     return {"fill_seconds": fill}
@@ -286,7 +293,9 @@ def db_size_mb(path: Path | str) -> float:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 1e6
 
 
-def ensure_store(path: Path | str, stored: int, config: Config, channels: list[str]) -> dict:
+def ensure_store(
+    path: Path | str, stored: int, config: Config, channels: list[str], analyze: bool = True
+) -> dict:
     """Build the store unless `path` already holds one with `stored` items (from --db)."""
     if is_postgres_url(path) or path.exists():
         store = Store(path)
@@ -295,7 +304,7 @@ def ensure_store(path: Path | str, stored: int, config: Config, channels: list[s
         store.close()
         if count == 0 and not sent and is_postgres_url(path):
             print(f"building {stored:,} items in an empty PostgreSQL database …", flush=True)
-            return build_store(path, stored, config, channels)
+            return build_store(path, stored, config, channels, analyze)
         if count == stored and set(sent) == {"sent"}:
             print(f"reusing {path} ({count:,} items)", flush=True)
             return {"fill_seconds": None}
@@ -303,7 +312,7 @@ def ensure_store(path: Path | str, stored: int, config: Config, channels: list[s
             f"{path} holds {count:,} items and outbox {sent}; remove it or pass another --db."
         )
     print(f"building {stored:,} items in {path} on {CORES} cores …", flush=True)
-    return build_store(path, stored, config, channels)
+    return build_store(path, stored, config, channels, analyze)
 
 
 # -- the bot in its own process ---------------------------------------------------------------
@@ -563,6 +572,11 @@ def main() -> None:
         metavar="URL",
         help="build the store in a fresh database on this PostgreSQL server (dropped afterwards)",
     )
+    parser.add_argument(
+        "--no-analyze",
+        action="store_true",
+        help="PostgreSQL: skip ANALYZE after the build (the planner then has no statistics)",
+    )
     parser.add_argument("--serve-bot", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -589,7 +603,7 @@ def main() -> None:
 
 def run(args, path: Path | str, config: Config, channels: list[str], started: float) -> None:
     """Build (or reuse) the store, time the commands, drain the burst, print the table."""
-    built = ensure_store(path, args.stored, config, channels)
+    built = ensure_store(path, args.stored, config, channels, analyze=not args.no_analyze)
     size = db_size_mb(path)
     hits = store_counts(path)
     print(f"store: {args.stored:,} items, {size:.0f} MB, hits {hits}", flush=True)
