@@ -3,6 +3,8 @@
     .venv/bin/python bench/bench_pipeline.py            # the full run (about 3-4 minutes)
     .venv/bin/python bench/bench_pipeline.py --quick    # smaller store, sampled baseline
     .venv/bin/python bench/bench_pipeline.py --latency  # new item → alert latency, p50/p99
+    .venv/bin/python bench/bench_pipeline.py --quick --postgres   # the same on PostgreSQL
+    .venv/bin/python bench/bench_pipeline.py --postgres-url postgresql://…  # an existing server
 
 Measures, on this machine:
   1. full cycle, everything new (wall, CPU of the bot and its workers), against a sequential
@@ -10,6 +12,10 @@ Measures, on this machine:
   2. unchanged re-poll, with 304s and with byte-identical bodies (wall, CPU share);
   3. dedupe + store of a 25,000-item batch with 1 % new into a store holding 1,000,000 items;
   4. peak RSS of the bot process and of each worker.
+The store is a SQLite file by default; `--postgres` starts a throw-away PostgreSQL server
+(tests/pg_server.py) and gives each measurement a fresh database on it, `--postgres-url` does
+the same on an existing server. The server's CPU (its backends) is then reported beside the
+bot's: with SQLite the database work is inside the bot's CPU, with PostgreSQL it is not.
 Results print as a Markdown table for the README.
 """
 
@@ -34,6 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.farm_server import host_address  # noqa: E402
+from bench.pg import PgBench, Targets  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.feeds.fetch import Fetcher  # noqa: E402
 from bot.models import ParsedItem, Source  # noqa: E402
@@ -106,14 +113,20 @@ def farm_config(farm: Farm):
     return dataclasses.replace(base, sources=sources, fetch=fetch)
 
 
-def timed_cycle(pipeline: Pipeline, workers: list[int]) -> tuple[float, float, object]:
+def timed_cycle(
+    pipeline: Pipeline, workers: list[int], targets: Targets
+) -> tuple[float, float, float | None, object]:
+    """One cycle: wall, CPU of bot + workers, CPU of the database server (0 for SQLite)."""
     me = os.getpid()
     cpu0 = cpu_of(me) + sum(cpu_of(p) for p in workers)
+    db0 = targets.server_cpu()
     t0 = time.perf_counter()
     report = asyncio.run(_cycle(pipeline))
     wall = time.perf_counter() - t0
     cpu = cpu_of(me) + sum(cpu_of(p) for p in workers) - cpu0
-    return wall, cpu, report
+    db1 = targets.server_cpu()
+    db_cpu = None if db0 is None or db1 is None else db1 - db0
+    return wall, cpu, db_cpu, report
 
 
 async def _cycle(pipeline: Pipeline):
@@ -124,17 +137,17 @@ async def _cycle(pipeline: Pipeline):
         await pipeline.fetcher.aclose()
 
 
-def bench_cycles(feeds: int, items: int, delay: float, etag: bool, tmp: Path) -> dict:
+def bench_cycles(feeds: int, items: int, delay: float, etag: bool, targets: Targets) -> dict:
     farm = Farm(feeds, items, delay, etag)
     try:
         config = farm_config(farm)
-        store = Store(tmp / f"cycle-{etag}.db")
+        store = Store(targets.new(f"cycle-{etag}"))
         analyzer = ProcessPoolAnalyzer(config.topics, config.matters)
         analyzer.warm_up()
         workers = list(analyzer._pool._processes)  # noqa: SLF001 - benchmark introspection
         pipeline = Pipeline(config=config, store=store, fetcher=None, analyzer=analyzer)
-        full_wall, full_cpu, full = timed_cycle(pipeline, workers)
-        again_wall, again_cpu, again = timed_cycle(pipeline, workers)
+        full_wall, full_cpu, full_db, full = timed_cycle(pipeline, workers, targets)
+        again_wall, again_cpu, again_db, again = timed_cycle(pipeline, workers, targets)
         rss = {"bot": peak_rss_mb(os.getpid()), "workers": [peak_rss_mb(p) for p in workers]}
         analyzer.close()
         store.close()
@@ -145,8 +158,10 @@ def bench_cycles(feeds: int, items: int, delay: float, etag: bool, tmp: Path) ->
     return {
         "full_wall": full_wall,
         "full_cpu": full_cpu,
+        "full_db_cpu": full_db,
         "repoll_wall": again_wall,
         "repoll_cpu": again_cpu,
+        "repoll_db_cpu": again_db,
         "rss": rss,
     }
 
@@ -187,9 +202,10 @@ def synthetic_batch(source: Source, start: int, count: int):
     return analyze_items(parsed, source=source, topics=())
 
 
-def bench_store(stored: int, tmp: Path) -> dict:
+def bench_store(stored: int, targets: Targets) -> dict:
     """Dedupe+store of 500 × 50 items (1 % new) into a store already holding `stored` items."""
-    store = Store(tmp / "million.db")
+    target = targets.new("million")
+    store = Store(target)
     sources = [
         Source(id=f"s{n}", name=f"S{n}", url=f"https://s{n}.example.gov/") for n in range(500)
     ]
@@ -206,6 +222,7 @@ def bench_store(stored: int, tmp: Path) -> dict:
         (s, synthetic_batch(s, per_source - 49, 49) + synthetic_batch(s, per_source + 1, 1))
         for s in sources
     ]
+    db0 = targets.server_cpu()
     t0 = time.perf_counter()
     new = seen = 0
     for source, batch in batches:
@@ -213,11 +230,18 @@ def bench_store(stored: int, tmp: Path) -> dict:
             result = store_items(store, source, batch, now=now)
         new, seen = new + result.new, seen + result.seen
     elapsed = time.perf_counter() - t0
+    db1 = targets.server_cpu()
     total = store.queries.item_count()
     store.close()
-    size = sum(f.stat().st_size for f in tmp.glob("million.db*")) / 1e6
+    size = targets.size_mb(target)
     assert (new, seen) == (500, 24_500), (new, seen)
-    return {"store_batch": elapsed, "store_items": total, "db_mb": size, "fill_seconds": fill}
+    return {
+        "store_batch": elapsed,
+        "store_db_cpu": None if db0 is None or db1 is None else db1 - db0,
+        "store_items": total,
+        "db_mb": size,
+        "fill_seconds": fill,
+    }
 
 
 def raise_open_file_limit() -> None:
@@ -251,40 +275,63 @@ def main() -> None:
     parser.add_argument(
         "--latency-before", action="store_true", help="the same without the due-time re-check"
     )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="stores on a throw-away PostgreSQL server (tests/pg_server.py) instead of SQLite",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        metavar="URL",
+        help="stores in fresh databases on this PostgreSQL server (dropped afterwards)",
+    )
     args = parser.parse_args()
     if args.latency or args.latency_before:
         from bench.latency import measure_latency
 
         print(measure_latency(recheck=not args.latency_before))
         return
-    if args.cycles_only:
-        etag = bench_cycles(args.feeds, args.items, args.delay, True, Path(tempfile.mkdtemp()))
-        print({k: v for k, v in etag.items()})
-        return
+    pg = None
+    if args.postgres or args.postgres_url:
+        pg = PgBench.start(args.postgres_url)
+    try:
+        with tempfile.TemporaryDirectory(prefix="calea-bench-") as folder:
+            targets = Targets(Path(folder), pg)
+            if args.cycles_only:
+                etag = bench_cycles(args.feeds, args.items, args.delay, True, targets)
+                print({k: v for k, v in etag.items()})
+                return
+            run_all(args, targets)
+    finally:
+        if pg is not None:
+            pg.close()
+
+
+def run_all(args: argparse.Namespace, targets: Targets) -> None:
+    """Every measurement but the latency one; prints the table."""
     if args.quick:
         args.stored, args.baseline_sample = 100_000, 25
-
-    with tempfile.TemporaryDirectory(prefix="calea-bench-") as folder:
-        tmp = Path(folder)
-        print(
-            f"farm: {args.feeds} feeds × {args.items} items, {args.delay * 1000:.0f} ms delay, "
-            f"{CORES} cores",
-            flush=True,
-        )
-        etag = bench_cycles(args.feeds, args.items, args.delay, True, tmp)
-        print("cycles (ETag/304):", {k: v for k, v in etag.items() if k != "rss"}, flush=True)
-        same = bench_cycles(args.feeds, args.items, args.delay, False, tmp)
-        print("cycles (identical body):", {k: v for k, v in same.items() if k != "rss"}, flush=True)
-        base = bench_baseline(args.feeds, args.items, args.delay, args.baseline_sample)
-        print("baseline:", base, flush=True)
-        store = bench_store(args.stored, tmp)
-        print("store:", store, flush=True)
+    database = targets.pg.describe() if targets.pg else "SQLite (WAL, synchronous=NORMAL)"
+    print(
+        f"farm: {args.feeds} feeds × {args.items} items, {args.delay * 1000:.0f} ms delay, "
+        f"{CORES} cores; store: {database}",
+        flush=True,
+    )
+    etag = bench_cycles(args.feeds, args.items, args.delay, True, targets)
+    print("cycles (ETag/304):", {k: v for k, v in etag.items() if k != "rss"}, flush=True)
+    same = bench_cycles(args.feeds, args.items, args.delay, False, targets)
+    print("cycles (identical body):", {k: v for k, v in same.items() if k != "rss"}, flush=True)
+    base = bench_baseline(args.feeds, args.items, args.delay, args.baseline_sample)
+    print("baseline:", base, flush=True)
+    store = bench_store(args.stored, targets)
+    print("store:", store, flush=True)
 
     full = etag["full_wall"]
     rss = etag["rss"]
     rows = [
         ("full cycle, 25,000 new items (wall)", f"{full:.2f} s", "≤ 4 s"),
         ("… CPU, bot + workers", f"{etag['full_cpu']:.2f} s", ""),
+        *db_cpu_row(etag["full_db_cpu"], targets),
         (
             "… vs sequential fetch-then-feedparser",
             f"{base['baseline_wall']:.1f} s ({base['baseline_wall'] / full:.0f}× faster)",
@@ -304,6 +351,7 @@ def main() -> None:
             f"{store['store_batch']:.2f} s",
             "≤ 1 s",
         ),
+        *db_cpu_row(store["store_db_cpu"], targets),
         ("… db size", f"{store['db_mb']:.0f} MB", ""),
         ("peak RSS, bot process", f"{rss['bot']:.0f} MB", "≤ 200 MB"),
         ("peak RSS, each analysis worker", ", ".join(f"{w:.0f} MB" for w in rss["workers"]), ""),
@@ -315,6 +363,14 @@ def main() -> None:
         f"\n(Python {sys.version.split()[0]}, {CORES} cores, "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB max RSS of the bench)"
     )
+
+
+def db_cpu_row(seconds: float | None, targets: Targets) -> list[tuple[str, str, str]]:
+    """The database server's CPU as a table row (none for SQLite: it is the bot's own)."""
+    if targets.pg is None:
+        return []
+    shown = "unknown (a server this run did not start)" if seconds is None else f"{seconds:.2f} s"
+    return [("… CPU, PostgreSQL server (its backends)", shown, "")]
 
 
 if __name__ == "__main__":
