@@ -29,7 +29,6 @@ import datetime as dt
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -55,6 +54,7 @@ from bot.store.slack_installs import SlackInstallations  # noqa: E402
 from bot.store.token_cipher import TokenCipher  # noqa: E402
 from tests.fakes.feed_server import FeedServer  # noqa: E402
 from tests.fakes.feeds import rss  # noqa: E402
+from tests.fakes.served import free_port  # noqa: E402
 from tests.fakes.slack_api import FakeSlackApi  # noqa: E402
 
 CORES = os.cpu_count() or 1
@@ -143,12 +143,6 @@ def queue_burst(url: str, slack: FakeSlackApi, key: str, items: int, channels: i
         store.close()
     assert counts == {"pending": items * channels}, counts
     return items * channels, time.perf_counter() - t0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Replica:

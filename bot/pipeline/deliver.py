@@ -250,9 +250,9 @@ def drain_outbox(
             with ClaimKeeper(store, {c.destination.id for c in claimed}):
                 outcomes = _deliver_platforms(couriers, claimed, settled)
             leftover = [o for o in outcomes if o.outbox_id not in settled.done]
-            # What could not be recorded message by message, and every claim still held.
-            store.outbox.record(leftover, now, claimed)
-            store.outbox.release_claims(outcomes)
+            if leftover:  # what could not be recorded message by message
+                store.outbox.record(leftover, now, claimed, release=False)
+            store.outbox.release_claims(outcomes)  # every claim a round did not give back
         except BaseException:
             # Recording failed (e.g. the database stayed locked): nothing may stay 'sending'.
             store.outbox.release(

@@ -28,7 +28,6 @@ class SqliteDatabase(sqlite_utils.Database):
     """sqlite-utils' Database with the two methods PgDatabase also has, and its dialect."""
 
     dialect = "sqlite"
-    in_transaction = property(lambda self: self.conn.in_transaction)
 
     def executemany(self, sql: str, rows):
         """Run one statement for each row; rowcount is the total affected."""

@@ -58,14 +58,7 @@ class StoreHealth:
         holds the leader lock. None on SQLite (one instance, no election)."""
         if self.db.dialect != "postgres":
             return None
-        from bot.store.leader import DEFAULT_NAME, lock_key
+        from bot.store.leader import DEFAULT_NAME, HOLDER_SQL, key_parts, lock_key
 
-        unsigned = lock_key(DEFAULT_NAME) & 0xFFFF_FFFF_FFFF_FFFF
-        row = self.db.execute(
-            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
-            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND l.classid = ?::bigint::oid AND l.objid = ?::bigint::oid",
-            [unsigned >> 32, unsigned & 0xFFFF_FFFF],
-        ).fetchone()
-        return (row[0] or "a replica") if row else "none"
+        row = self.db.execute(HOLDER_SQL, key_parts(lock_key(DEFAULT_NAME))).fetchone()
+        return (row[1] or "a replica") if row else "none"

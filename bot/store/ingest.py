@@ -223,6 +223,8 @@ class ItemWriter:
         Ids are assigned here (the write transaction holds SQLite's write lock, so max(id) is
         stable), which lets a new event take its first item's id with no update afterwards.
         """
+        if not new_items:
+            return []
         if self.db.dialect == "postgres":
             # SQLite's BEGIN IMMEDIATE already holds the write lock; take the same here.
             self.db.execute("LOCK TABLE items IN SHARE ROW EXCLUSIVE MODE")

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from bot.store.postgres import translate
+
 log = logging.getLogger(__name__)
 
 DEFAULT_NAME = "calea-bot:poll-leader"
@@ -57,20 +59,28 @@ SERVER_OPTIONS = (
 _HELD_SQL = """
 SELECT count(*) FROM pg_locks
 WHERE pid = pg_backend_pid() AND granted AND locktype = 'advisory'
-  AND classid = %(high)s::bigint::oid AND objid = %(low)s::bigint::oid AND objsubid = 1
+  AND classid = %s::bigint::oid AND objid = %s::bigint::oid AND objsubid = 1
 """
-_HOLDER_SQL = """
+#: Who holds an election's lock in this database: (backend pid, application_name). Written
+#: for the store's `?` placeholders too (bot.store.health reads it through PgDatabase).
+HOLDER_SQL = """
 SELECT a.pid, a.application_name
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.database = (
     SELECT oid FROM pg_database WHERE datname = current_database())
-  AND l.classid = %(high)s::bigint::oid AND l.objid = %(low)s::bigint::oid AND l.objsubid = 1
+  AND l.classid = ?::bigint::oid AND l.objid = ?::bigint::oid AND l.objsubid = 1
 """
 
 
 def lock_key(name: str) -> int:
     """The advisory lock key (a signed 64-bit integer) for an election name."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def key_parts(key: int) -> tuple[int, int]:
+    """The (classid, objid) pair pg_locks shows for a 64-bit advisory lock key."""
+    unsigned = key & 0xFFFF_FFFF_FFFF_FFFF
+    return unsigned >> 32, unsigned & 0xFFFF_FFFF
 
 
 @dataclass(frozen=True)
@@ -155,7 +165,11 @@ class PgLeaderElection:
         """Who holds the lock in this database now (None if nobody, or unreachable)."""
         with self._lock:
             try:
-                row = self._connection().execute(_HOLDER_SQL, self._key_parts()).fetchone()
+                row = (
+                    self._connection()
+                    .execute(translate(HOLDER_SQL), key_parts(self.key))
+                    .fetchone()
+                )
             except psycopg.Error:
                 self._close()
                 return None
@@ -228,7 +242,7 @@ class PgLeaderElection:
         if not self._leader:
             return False
         try:
-            held = self._connection().execute(_HELD_SQL, self._key_parts()).fetchone()[0]
+            held = self._connection().execute(_HELD_SQL, key_parts(self.key)).fetchone()[0]
         except psycopg.Error as e:
             self._step_down(f"its database connection was lost ({_one_line(e)})")
             return False
@@ -268,10 +282,6 @@ class PgLeaderElection:
         if info is not None and info != self._last_seen:
             log.info("leader election: standing by; %r is led by %s", self.name, info)
         self._last_seen = info
-
-    def _key_parts(self) -> dict[str, int]:
-        unsigned = self.key & 0xFFFF_FFFF_FFFF_FFFF
-        return {"high": unsigned >> 32, "low": unsigned & 0xFFFF_FFFF}
 
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed:

@@ -1,4 +1,5 @@
-"""One running bot per database: a lease row with a heartbeat.
+"""One running bot per SQLite database: a lease row with a heartbeat (replicas on PostgreSQL
+elect a polling leader instead: bot.store.leader).
 
 `calea-bot run` acquires the lease before it starts polling and refreshes it every
 `heartbeat` seconds from a background thread; a second `run` on the same file is refused with

@@ -2,7 +2,9 @@
 
 Rows move pending → sending → sent, or back to pending with a later `next_attempt_at` (retry),
 or to failed (permanent error, reason kept). A claim is written before a sink is called, so a
-crash leaves the row in `sending`; `recover_in_flight` hands such rows back. The UNIQUE
+crash leaves the row in `sending`: a single instance hands such rows back at start
+(`recover_in_flight`); among replicas, the next one to claim the destination gets them marked
+`in_flight` once the dead replica's claim on it has expired (`claim_due`). The UNIQUE
 constraint means re-running a cycle can never queue the same alert twice.
 """
 
@@ -140,25 +142,21 @@ class Outbox:
                 f"WHERE id IN ({dest_marks})",
                 [self.replica, wall + self.claim_seconds, *last_sent],
             )
-            orphans = [
-                row[0]
-                for row in self.db.execute(
-                    "SELECT id FROM outbox WHERE state = 'sending' "
-                    f"AND destination_id IN ({dest_marks}) ORDER BY id",
-                    list(last_sent),
-                ).fetchall()
-            ]
-            ids = [
-                row[0]
-                for row in self.db.execute(
-                    "SELECT id FROM (SELECT id, row_number() OVER "
-                    "(PARTITION BY destination_id ORDER BY id) AS n FROM outbox "
-                    f"WHERE state = 'pending' AND next_attempt_at <= ? "
-                    f"AND destination_id IN ({dest_marks})) AS due "
-                    "WHERE n <= ? ORDER BY id LIMIT ?",
-                    [iso(now), *last_sent, per_destination, limit],
-                ).fetchall()
-            ]
+            orphan_rows = self.db.execute(
+                "SELECT id, destination_id FROM outbox WHERE state = 'sending' "
+                f"AND destination_id IN ({dest_marks}) ORDER BY id",
+                list(last_sent),
+            ).fetchall()
+            due_rows = self.db.execute(
+                "SELECT id, destination_id FROM (SELECT id, destination_id, row_number() OVER "
+                "(PARTITION BY destination_id ORDER BY id) AS n FROM outbox "
+                f"WHERE state = 'pending' AND next_attempt_at <= ? "
+                f"AND destination_id IN ({dest_marks})) AS due "
+                "WHERE n <= ? ORDER BY id LIMIT ?",
+                [iso(now), *last_sent, per_destination, limit],
+            ).fetchall()
+            orphans = [row[0] for row in orphan_rows]
+            ids = [row[0] for row in due_rows]
             if ids:
                 id_marks = ",".join("?" * len(ids))
                 self.db.execute(
@@ -166,7 +164,8 @@ class Outbox:
                     f"WHERE id IN ({id_marks})",
                     [iso(now), *ids],
                 )
-            self._unclaim_empty(list(last_sent), ids + orphans)
+            served = {row[1] for row in (*orphan_rows, *due_rows)}
+            self._unclaim([d for d in last_sent if d not in served])
         try:
             claimed = [
                 dataclasses.replace(c, in_flight=True) for c in self._load_many(orphans, now)
@@ -179,23 +178,13 @@ class Outbox:
             dataclasses.replace(c, last_sent_at=last_sent.get(c.destination.id)) for c in claimed
         ]
 
-    def _unclaim_empty(self, destination_ids: list[int], outbox_ids: list[int]) -> None:
-        """Give back the destinations that got no row (`limit` ran out before them)."""
-        served: set[int] = set()
-        for chunk in _chunks(outbox_ids):
-            served.update(
-                row[0]
-                for row in self.db.execute(
-                    f"SELECT DISTINCT destination_id FROM outbox WHERE id IN ({_marks(chunk)})",
-                    list(chunk),
-                ).fetchall()
-            )
-        idle = [d for d in destination_ids if d not in served]
-        if idle:
+    def _unclaim(self, destination_ids: list[int]) -> None:
+        """Give back destinations claimed but left without rows (`limit` ran out first)."""
+        if destination_ids:
             self.db.execute(
                 "UPDATE destinations SET claimed_by = NULL, claim_until = NULL "
-                f"WHERE claimed_by = ? AND id IN ({_marks(idle)})",
-                [self.replica, *idle],
+                f"WHERE claimed_by = ? AND id IN ({_marks(destination_ids)})",
+                [self.replica, *destination_ids],
             )
 
     def extend_claims(self, destination_ids: Sequence[int]) -> int:

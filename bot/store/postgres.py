@@ -195,7 +195,7 @@ def _open_pool(url: str, max_size: int):
     )
     try:
         pool.open(wait=True, timeout=15)
-    except (psycopg.Error, Exception) as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure to open is the same error
         pool.close()
         raise CaleaBotError(
             f"cannot connect to PostgreSQL at {redact_url(url)}: {_first_line(exc)}"
@@ -271,11 +271,6 @@ class PgDatabase:
             return
         with self.pool.connection() as conn:
             yield conn
-
-    @property
-    def in_transaction(self) -> bool:
-        """True inside `transaction()` on this thread."""
-        return getattr(self._local, "conn", None) is not None
 
     def close(self) -> None:
         """Give the pool back (the last user closes it)."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,14 +22,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.alerts.policy import AlertLimits
-from bot.models import ParsedItem, Source, Topic
-from bot.pipeline.analyze import analyze_items
-from bot.pipeline.poll import store_items
 from bot.store import Store
 from bot.store.leader import PgLeaderElection
+from tests.bursts import queue_burst
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.feeds import rss
+from tests.fakes.served import free_port
 from tests.fakes.slack_api import FakeSlackApi, signed_headers, slash_command_body
 
 pytestmark = pytest.mark.postgres
@@ -38,44 +35,15 @@ pytestmark = pytest.mark.postgres
 CHANNELS, ITEMS = 20, 50
 TEAM, TOKEN, SECRET = "T0TEAM", "xoxb-test-token", "test-signing-secret"
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
-SOURCE = Source(id="fcc", name="FCC", url="https://example.gov/rss")
-TOPICS = (Topic(id="calea", title="CALEA", keywords=("CALEA",)),)
 
 
 def queue_alerts(url: str) -> None:
     store = Store(url)
     try:
-        for n in range(CHANNELS):
-            channel = store.subscriptions.ensure_destination(
-                "slack", f"C{n:03}", f"chan-{n}", workspace=TEAM, now=NOW
-            )
-            store.subscriptions.subscribe(channel.id, ["calea"], now=NOW)
-        parsed = [
-            ParsedItem(
-                title=f"CALEA notice {n}",
-                link=f"https://example.gov/{n}",
-                guid=str(n),
-                published=NOW,
-            )
-            for n in range(ITEMS)
-        ]
-        with store.transaction():
-            store_items(
-                store,
-                SOURCE,
-                analyze_items(parsed, source=SOURCE, topics=TOPICS),
-                now=NOW,
-                limits=AlertLimits(max_alerts_per_poll=10_000),
-            )
+        queue_burst(store, channels=CHANNELS, items=ITEMS, now=NOW, workspace=TEAM)
         assert store.outbox.counts() == {"pending": CHANNELS * ITEMS}
     finally:
         store.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Replica:

@@ -9,34 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from bot.alerts.policy import AlertLimits
-from bot.models import DeliveryOutcome, ParsedItem, Source, Topic
-from bot.pipeline.analyze import analyze_items
-from bot.pipeline.poll import store_items
+from bot.models import DeliveryOutcome
 from bot.store import Store
 from bot.store.outbox import Outbox
+from tests.bursts import queue_burst
 
 NOW = dt.datetime(2025, 11, 21, 12, 0, tzinfo=dt.UTC)
-SRC = Source(id="fcc", name="FCC", url="https://example.gov/rss")
-TOPICS = (Topic(id="calea", title="CALEA", keywords=("CALEA",)),)
 
 
 def queue(store: Store, channels: int, items: int) -> None:
-    for n in range(channels):
-        destination = store.subscriptions.ensure_destination("slack", f"C{n:03}", now=NOW)
-        store.subscriptions.subscribe(destination.id, ["calea"], now=NOW)
-    parsed = [
-        ParsedItem(title=f"CALEA notice {n}", link=f"https://example.gov/{n}", guid=str(n))
-        for n in range(items)
-    ]
-    with store.transaction():
-        store_items(
-            store,
-            SRC,
-            analyze_items(parsed, source=SRC, topics=TOPICS),
-            now=NOW,
-            limits=AlertLimits(max_alerts_per_poll=10_000),
-        )
+    queue_burst(store, channels=channels, items=items, now=NOW)
 
 
 class Clock:

@@ -7,9 +7,7 @@ routes (/slack/events, /slack/install, /slack/oauth_redirect) on a real uvicorn 
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,11 +15,11 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.app.web import WebServer, build_web_app
 from bot.commands.context import CommandServices
 from bot.settings import load_settings
 from bot.sinks.slack import SlackIntegration
 from bot.store import Store
+from tests.fakes.served import served
 from tests.fakes.slack_api import FakeSlackApi, signed_headers, slash_command_body
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -96,18 +94,10 @@ def many(slack: FakeSlackApi, services: CommandServices, store: Store) -> Iterat
     integration = SlackIntegration.from_settings(load_settings(many_env(slack)).slack, services)
     assert integration is not None and integration.oauth is not None
     integration.verify()
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    server = WebServer(build_web_app(integration.routes()), host="127.0.0.1", port=0)
-    asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=5)
     reader = Store(store.target)
     try:
-        yield Many(f"http://127.0.0.1:{server.port}", slack, integration, reader)
+        with served(integration.routes()) as base:
+            yield Many(base, slack, integration, reader)
     finally:
         reader.close()
-        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=5)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=2)
-        loop.close()
         integration.stop()

@@ -3,10 +3,8 @@ Slack sends them, to POST /slack/events served by bot.app.web's uvicorn server o
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,11 +12,11 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from bot.app.web import WebServer, build_web_app
 from bot.commands.context import CommandServices
 from bot.settings import load_settings
 from bot.sinks.slack import SlackIntegration
 from bot.store import Store
+from tests.fakes.served import served
 from tests.fakes.slack_api import (
     FakeSlackApi,
     block_action_body,
@@ -79,20 +77,12 @@ def running(slack: FakeSlackApi, services: CommandServices, store: Store) -> Ite
     assert integration is not None and integration.mode == "http"
     integration.verify()
     slack.add_user("U0ALICE")
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    server = WebServer(build_web_app(integration.routes()), host="127.0.0.1", port=0)
-    asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=5)
     reader = Store(store.target)
     try:
-        yield Running(f"http://127.0.0.1:{server.port}/slack/events", slack, integration, reader)
+        with served(integration.routes()) as base:
+            yield Running(f"{base}/slack/events", slack, integration, reader)
     finally:
         reader.close()
-        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=5)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=2)
-        loop.close()
 
 
 def settle(running: Running) -> None:
